@@ -1,0 +1,29 @@
+"""Jinja filters: times shown in the event's timezone, money in its currency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.numbers import format_currency
+from flask import Flask
+
+LOCALE = "en_GB"
+
+
+def local_time(value: datetime | None, timezone: str = "UTC",
+               pattern: str = "EEE d MMM y, HH:mm") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value.astimezone(ZoneInfo(timezone)), pattern, locale=LOCALE)
+
+
+def money(amount: Decimal | int | float, currency: str) -> str:
+    return format_currency(Decimal(amount), currency, locale=LOCALE)
+
+
+def init_formatting(app: Flask) -> None:
+    app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(money, "money")

@@ -1,0 +1,65 @@
+"""Check-in figures for the gate and the organizer: counts, recent scans, conflicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select
+
+from app.extensions import db
+from app.models.checkin import CheckIn, ScanResult
+from app.models.events import Event, EventSession
+from app.models.orders import Order, OrderStatus
+from app.models.tickets import Ticket, TicketStatus
+
+
+@dataclass(frozen=True)
+class GateCount:
+    session: str
+    gate: str
+    entered: int
+    exited: int
+    refused: int
+
+
+def checkin_version(event_id: int) -> int:
+    """The newest check-in's id: a poll with this version has seen everything (one query)."""
+    return db.session.scalar(
+        select(func.max(CheckIn.id)).where(CheckIn.event_id == event_id)) or 0
+
+
+def gate_counts(event: Event) -> list[GateCount]:
+    """Entries, exits and refusals per session and gate."""
+    entered = func.sum(case((CheckIn.result == ScanResult.VALID, 1), else_=0))
+    exited = func.sum(case((CheckIn.result == ScanResult.EXIT, 1), else_=0))
+    refused = func.sum(case((CheckIn.result.not_in([ScanResult.VALID, ScanResult.EXIT]), 1),
+                            else_=0))
+    rows = db.session.execute(
+        select(EventSession.name, CheckIn.gate, entered, exited, refused)
+        .outerjoin(EventSession, EventSession.id == CheckIn.session_id)
+        .where(CheckIn.event_id == event.id)
+        .group_by(EventSession.name, CheckIn.gate).order_by(EventSession.name, CheckIn.gate))
+    return [GateCount(session or "Whole event", gate or "(no gate name)", int(a), int(b),
+                      int(c)) for session, gate, a, b, c in rows]
+
+
+def tickets_sold(event_id: int) -> int:
+    """Valid tickets of paid orders: how many people may come."""
+    return db.session.scalar(
+        select(func.count(Ticket.id)).join(Order, Order.id == Ticket.order_id)
+        .where(Ticket.event_id == event_id, Ticket.status == TicketStatus.VALID,
+               Order.status == OrderStatus.PAID)) or 0
+
+
+def recent_scans(event_id: int, limit: int = 25) -> list[CheckIn]:
+    """The latest scans, newest first."""
+    return list(db.session.scalars(
+        select(CheckIn).where(CheckIn.event_id == event_id)
+        .order_by(CheckIn.id.desc()).limit(limit)))
+
+
+def conflicts(event_id: int) -> list[CheckIn]:
+    """Offline scans that let someone in whom the server refused."""
+    return list(db.session.scalars(
+        select(CheckIn).where(CheckIn.event_id == event_id, CheckIn.conflict.is_(True))
+        .order_by(CheckIn.id.desc())))

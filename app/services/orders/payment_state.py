@@ -1,0 +1,113 @@
+"""What a payment does to an order: paid in time, paid late, flagged, refunded.
+
+Everything here runs in the caller's transaction (flush only). The order row is locked
+first (`lock_order`), then the event's seating lock: every path takes them in that order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.orders import Order, OrderStatus, Payment, PaymentStatus
+from app.services import payments
+from app.services.orders import claims, hooks, notify
+from app.services.orders.errors import SeatsGone
+from app.services.orders.tickets_bridge import issue_tickets_and_confirm
+from app.services.seating import live
+
+
+def lock_order(order_id: int) -> Order | None:
+    """The order, re-read and locked for this transaction (FOR UPDATE on PostgreSQL)."""
+    return db.session.scalars(select(Order).where(Order.id == order_id).with_for_update()
+                              .execution_options(populate_existing=True)).one_or_none()
+
+
+def lock_order_by_code(code: str) -> Order | None:
+    """`lock_order` for the order with `code`, in one statement."""
+    return db.session.scalars(select(Order).where(Order.code == code).with_for_update()
+                              .execution_options(populate_existing=True)).one_or_none()
+
+
+def in_window(order: Order, now: datetime) -> bool:
+    return order.is_open and order.expires_at is not None and order.expires_at > now
+
+
+def mark_paid(order: Order, now: datetime, *, late: bool = False) -> None:
+    """Sell the order's seats, mark it paid, issue its tickets, in one transaction.
+
+    In the window its claims become sales; late (or when a claim is gone) every seat is
+    taken again, all or nothing: SeatsGone when any of them was sold to someone else.
+    """
+    if order.lines:  # a line-less order (a booth fee) claims no seats
+        lock = live.lock_event(order.event_id)
+        if late or not claims.sell(order, now):
+            if not claims.reclaim(order, now):
+                live.unchanged(lock)
+                raise SeatsGone()
+        claims.record(lock, order)
+    order.status, order.paid_at, order.expires_at = OrderStatus.PAID, now, None
+    order.touch()
+    db.session.flush()
+    issue_tickets_and_confirm(order)
+    hooks.order_paid(order)
+
+
+def record_payment(order: Order, provider: str, provider_ref: str, amount: Decimal,
+                   currency: str, raw: dict, status: PaymentStatus) -> Payment:
+    """The Payment row for this provider reference (one per charge, whatever the retries)."""
+    payment = db.session.scalars(select(Payment).where(
+        Payment.provider == provider, Payment.provider_ref == provider_ref)).one_or_none()
+    if payment is None:
+        payment = Payment(order=order, provider=provider, provider_ref=provider_ref,
+                          amount=amount, currency=currency, raw=raw, status=status)
+        db.session.add(payment)
+    else:
+        payment.status, payment.raw = status, raw
+    db.session.flush()
+    return payment
+
+
+def refund_payment(payment: Payment) -> None:
+    """Send the money back through the payment's provider."""
+    payment.refund_ref = payments.provider(payment.provider).refund(payment, payment.amount)
+    payment.status = PaymentStatus.REFUNDED
+
+
+def payment_succeeded(order: Order, payment: Payment, now: datetime) -> str:
+    """Apply a successful payment to the (locked) order; returns what happened.
+
+    "paid" in the window, "paid_late" when the seats could be taken again, "flagged" when
+    amount or currency differ (nothing issued), "refunded" when the seats are gone or the
+    order was already settled another way.
+    """
+    if payment.amount != order.total or payment.currency != order.currency:
+        payment.status = PaymentStatus.FLAGGED
+        order.payment_flagged = True
+        order.touch()
+        return "flagged"
+    if order.status == OrderStatus.PAID and order.paid_at is not None:
+        return _refund(order, payment, now, notify_buyer=False)
+    if in_window(order, now):
+        mark_paid(order, now)
+        return "paid"
+    if order.status == OrderStatus.EXPIRED or order.is_open:
+        try:
+            mark_paid(order, now, late=True)
+            return "paid_late"
+        except SeatsGone:
+            pass
+    return _refund(order, payment, now)
+
+
+def _refund(order: Order, payment: Payment, now: datetime, *, notify_buyer: bool = True) -> str:
+    refund_payment(payment)
+    if order.status != OrderStatus.PAID:
+        order.status, order.refunded_at, order.expires_at = OrderStatus.REFUNDED, now, None
+        order.touch()
+        if notify_buyer:
+            notify.order_refunded_late(order)
+    return "refunded"

@@ -1,0 +1,64 @@
+"""Payment callbacks: verify, deduplicate, apply, in that order.
+
+1. The provider verifies the signature on the raw body; nothing is read from or written to
+   the database before that (a forgery changes nothing).
+2. The provider's event id is inserted into `provider_events` first, in a savepoint: the
+   unique key turns a second delivery (even a concurrent one) into "duplicate".
+3. The order is locked and the payment applied (see `payment_state`).
+
+The caller commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models.orders import PaymentStatus, ProviderEvent
+from app.models.types import utcnow
+from app.services import payments
+from app.services.orders import payment_state
+from app.services.payments import InvalidCallback, ProviderEventData
+
+
+def receive_webhook(provider_name: str, raw_body: bytes, headers: Mapping[str, str],
+                    now: datetime | None = None) -> str:
+    """Handle one callback; returns the outcome. Raises InvalidCallback (answer 400)."""
+    try:
+        provider = payments.provider(provider_name)
+    except KeyError as exc:
+        raise InvalidCallback(f"unknown provider {provider_name!r}") from exc
+    data = provider.handle_callback(raw_body, headers)
+    if not first_delivery(data):
+        return "duplicate"
+    return apply_event(data, now or utcnow())
+
+
+def first_delivery(data: ProviderEventData) -> bool:
+    """Record the provider event; False when it was already recorded (a redelivery)."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(ProviderEvent(provider=data.provider, event_id=data.event_id,
+                                         payload=data.raw))
+    except IntegrityError:
+        return False
+    return True
+
+
+def apply_event(data: ProviderEventData, now: datetime) -> str:
+    """Apply a first-time, verified event to its order."""
+    order = payment_state.lock_order_by_code(data.order_code)
+    if order is None:
+        return "unknown_order"
+    status = PaymentStatus.SUCCEEDED if data.succeeded else PaymentStatus.FAILED
+    if data.kind not in ("payment.succeeded", "payment.failed"):
+        return "ignored"
+    payment = payment_state.record_payment(order, data.provider, data.provider_ref,
+                                           data.amount, data.currency, data.raw, status)
+    if not data.succeeded:
+        order.touch()
+        return "failed"
+    return payment_state.payment_succeeded(order, payment, now)

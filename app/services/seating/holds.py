@@ -1,0 +1,290 @@
+"""Holding and releasing seats for a cart.
+
+Every write takes the event's seating lock first (see `live.lock_event`): versions then commit
+in order, and per-cart limits cannot be raced by a double click. The guarantee against double
+holds is not that lock but the unique index on `(event_id, seat_id)`: a hold is one
+`INSERT … ON CONFLICT DO UPDATE … WHERE holds.expires_at <= now`, so an expired claim is taken
+over in the same statement and a live one is never overwritten.
+
+A cart's holds share one expiry: it is set by the cart's first hold and later clicks do not
+extend it (otherwise one person could keep seats forever by clicking). Releasing everything
+and holding again starts a new hold period.
+
+A refused operation undoes its own writes before raising (the claims it inserted, the version
+it took), so nothing half-done can be committed by the caller afterwards, and work the caller
+did before in the same transaction is left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, delete, select, update
+
+from app.extensions import db
+from app.models.events import Event
+from app.models.seating import EventSeating, Hold, HoldStatus, Seat, TicketType
+from app.models.types import utcnow
+from app.services.errors import DomainError
+from app.services.seating import live
+from app.services.seating.claims import (
+    HOLDS,
+    claim_seats,
+    logs_changes,
+    on_conflict,
+    upsert_insert,
+)
+from app.services.seating.errors import (
+    HoldExpired,
+    HoldLimitReached,
+    SeatTaken,
+    SeatUnavailable,
+)
+from app.services.seating.queries import cart_view
+from app.services.seating.views import CartSummary, HeldSeat, HoldOutcome, SeatingSettings
+
+ACTIVE = (HoldStatus.HELD, HoldStatus.ORDERED)
+
+
+@dataclass(frozen=True)
+class CartState:
+    seat_ids: frozenset[int]
+    tickets: int
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SeatForSale:
+    id: int
+    label: str
+    ticket_type_id: int | None
+
+
+def guard_disabled() -> bool:
+    """Test-only: the naive SELECT-then-INSERT path, to show the race the guard prevents."""
+    config = current_app.config
+    return bool(config.get("TESTING") and config.get("SEAT_GUARD_DISABLED"))
+
+
+def hold_time(hold_minutes: int) -> timedelta:
+    """How long a new hold lasts: the event's minutes, or `SEAT_HOLD_SECONDS` in a TESTING app
+    (so that browser tests can watch a hold run out)."""
+    config = current_app.config
+    seconds = config.get("SEAT_HOLD_SECONDS") if config.get("TESTING") else None
+    return timedelta(seconds=seconds) if seconds else timedelta(minutes=hold_minutes)
+
+
+def refuse(error: DomainError, lock: live.EventLock | None = None,
+           inserted: Iterable[HeldSeat] = ()) -> DomainError:
+    """Undo this operation's writes (claims it made, the version it took); return `error`."""
+    undo = [hold.id for hold in inserted]
+    if undo:
+        db.session.execute(delete(HOLDS).where(HOLDS.c.id.in_(undo)))
+        if lock is not None:  # the claim may have logged its seats already
+            live.forget_changes(lock)
+    if lock is not None:
+        live.unchanged(lock)
+    return error
+
+
+def cart_state(event_id: int, cart_id: str, now: datetime) -> CartState:
+    """The cart's live holds: seats, ticket count and the shared expiry of its `held` holds."""
+    rows = db.session.execute(
+        select(Hold.seat_id, Hold.quantity, Hold.expires_at, Hold.status)
+        .where(Hold.event_id == event_id, Hold.cart_id == cart_id, Hold.status.in_(ACTIVE),
+               Hold.expires_at > now)
+    ).all()
+    held = [row.expires_at for row in rows if row.status == HoldStatus.HELD]
+    return CartState(frozenset(r.seat_id for r in rows if r.seat_id is not None),
+                     sum(r.quantity for r in rows), min(held) if held else None)
+
+
+def seats_for_sale(event_id: int, seat_map_id: int, seat_ids: Iterable[int],
+                   lock: live.EventLock | None = None,
+                   inserted: Iterable[HeldSeat] = ()) -> list[SeatForSale]:
+    """The seats asked for with this event's ticket type; unknown seats are refused."""
+    ids = list(seat_ids)
+    rows = db.session.execute(
+        select(Seat.id, Seat.label, TicketType.id)
+        .outerjoin(TicketType, and_(TicketType.price_zone_id == Seat.price_zone_id,
+                                    TicketType.event_id == event_id))
+        .where(Seat.id.in_(ids), Seat.seat_map_id == seat_map_id)
+    ).all()
+    found = {row[0]: SeatForSale(*row) for row in rows}
+    for seat_id in ids:
+        if seat_id not in found:
+            raise refuse(SeatUnavailable("That seat is not on this event's map.", seat_id),
+                         lock, inserted)
+    return [found[seat_id] for seat_id in ids]
+
+
+def claim(event_id: int, rows: list[dict], now: datetime) -> list[HeldSeat]:
+    """Insert claims; a seat whose claim expired is taken over, a live claim is left alone."""
+    stmt = on_conflict(upsert_insert()(HOLDS).values(rows), now)
+    return [HeldSeat(*row) for row in db.session.execute(stmt)]
+
+
+def hold_seat(event: Event, seat_id: int, cart_id: str, user_id: int | None = None,
+              *, now: datetime | None = None) -> HeldSeat:
+    """Hold one seat for `cart_id`. Raises SeatTaken, SeatUnavailable or HoldLimitReached."""
+    return hold_seats(event, [seat_id], cart_id, user_id, now=now)[0]
+
+
+def hold_seats(event: Event, seat_ids: Iterable[int], cart_id: str, user_id: int | None = None,
+               *, now: datetime | None = None) -> list[HeldSeat]:
+    """Hold all of `seat_ids` for `cart_id`, or none of them (all-or-nothing).
+
+    Seats the cart already holds are kept as they are. The cart's total (seats plus
+    general-admission places) may not exceed the event's `max_seats_per_order`.
+    """
+    return hold_for_cart(event, seat_ids, cart_id, user_id, now=now).holds
+
+
+def hold_for_cart(event: Event, seat_ids: Iterable[int], cart_id: str,
+                  user_id: int | None = None, *, now: datetime | None = None) -> HoldOutcome:
+    """`hold_seats`, answering also with the cart as it stands after the hold (its lines and
+    its seats drawn) and the settings, so that the caller reads nothing more.
+
+    Four statements under the event's lock: the lock, the claim (which reads the seat facts
+    and checks the cart itself, see `claims`), the cart, the change log. Only a refusal reads
+    more, to explain itself.
+    """
+    ids = list(dict.fromkeys(seat_ids))
+    if not ids:
+        raise DomainError("Choose at least one seat.", "seat")
+    now = now or utcnow()
+    if guard_disabled():
+        from app.services.seating.unguarded import hold_seats_unguarded
+
+        holds = hold_seats_unguarded(event, ids, cart_id, user_id, now)
+        return HoldOutcome(holds, cart_view(event, cart_id, now=now), _settings(event.id))
+    lock = live.lock_event(event.id)
+    inserted = claim_seats(event.id, lock.seat_map_id, lock.version, ids, cart_id, user_id,
+                           lock.max_seats_per_order, now + hold_time(lock.hold_minutes), now)
+    view = cart_view(event, cart_id, now=now)
+    if len(inserted) < len(ids):
+        _refuse_unless_held(event.id, lock, ids, inserted, view.cart)
+    if inserted:
+        live.record_changes(lock, [hold.seat_id for hold in inserted], inserted[0].expires_at,
+                            logged=logs_changes())
+        version = lock.version
+    else:
+        live.unchanged(lock)
+        version = lock.version - 1  # `unchanged` gave it back
+    return HoldOutcome(_in_order(ids, inserted, view.cart, cart_id), view,
+                       SeatingSettings(version, lock.hold_minutes, lock.max_seats_per_order))
+
+
+def _refuse_unless_held(event_id: int, lock: live.EventLock, ids: list[int],
+                        inserted: list[HeldSeat], cart: CartSummary) -> None:
+    """Refuse (undoing the claims) unless every seat asked for is now the cart's: unknown
+    seats first, then the limit per order, then seats not on sale, then taken seats."""
+    got = {hold.seat_id for hold in inserted}
+    new = [seat_id for seat_id in ids if seat_id in got or seat_id not in cart.seat_ids]
+    missing = [seat_id for seat_id in new if seat_id not in got]
+    seats = seats_for_sale(event_id, lock.seat_map_id, missing, lock, inserted) if missing else []
+    if cart.ticket_count - len(inserted) + len(new) > lock.max_seats_per_order:
+        raise refuse(HoldLimitReached(lock.max_seats_per_order), lock, inserted)
+    for seat in seats:
+        if seat.ticket_type_id is None:
+            raise refuse(SeatUnavailable(f"Seat {seat.label} is not on sale.", seat.id),
+                         lock, inserted)
+    for seat in seats:
+        raise refuse(SeatTaken(seat.label, seat.id), lock, inserted)
+
+
+def _settings(event_id: int) -> SeatingSettings:
+    es = db.session.get(EventSeating, event_id, populate_existing=True)
+    return SeatingSettings(es.version, es.hold_minutes, es.max_seats_per_order)
+
+
+def _row(event_id: int, seat: SeatForSale, cart_id: str | None, user_id: int | None,
+         expires: datetime | None, now: datetime,
+         status: HoldStatus = HoldStatus.HELD) -> dict:
+    return {"event_id": event_id, "seat_id": seat.id, "ticket_type_id": seat.ticket_type_id,
+            "quantity": 1, "cart_id": cart_id, "user_id": user_id, "status": status,
+            "expires_at": expires, "created_at": now}
+
+
+def _in_order(ids: list[int], inserted: list[HeldSeat], cart: CartSummary,
+              cart_id: str) -> list[HeldSeat]:
+    """The claims in the order asked: new ones as written, kept ones from the cart read."""
+    by_seat = {hold.seat_id: hold for hold in inserted}
+    lines = {line.seat_id: line for line in cart.lines}
+    for seat_id in ids:
+        if seat_id not in by_seat:
+            line = lines[seat_id]
+            by_seat[seat_id] = HeldSeat(line.hold_id, seat_id, cart_id, line.status,
+                                        line.expires_at)
+    return [by_seat[seat_id] for seat_id in ids]
+
+
+def release_seat(event: Event, seat_id: int, cart_id: str) -> bool:
+    """Release the cart's hold on one seat. False when the cart did not hold it."""
+    lock = live.lock_event(event.id)
+    released = db.session.scalars(
+        delete(Hold).where(Hold.event_id == event.id, Hold.seat_id == seat_id,
+                           Hold.cart_id == cart_id, Hold.status == HoldStatus.HELD)
+        .returning(Hold.seat_id)
+    ).all()
+    if not released:
+        live.unchanged(lock)
+        return False
+    live.record_changes(lock, list(released))
+    return True
+
+
+def release_cart(event: Event, cart_id: str) -> int:
+    """Release everything the cart holds (not what is already ordered); the seats freed."""
+    lock = live.lock_event(event.id)
+    released = db.session.execute(
+        delete(Hold).where(Hold.event_id == event.id, Hold.cart_id == cart_id,
+                           Hold.status == HoldStatus.HELD)
+        .returning(Hold.seat_id)
+    ).scalars().all()
+    if not released:
+        live.unchanged(lock)
+        return 0
+    live.record_changes(lock, [seat_id for seat_id in released if seat_id is not None])
+    return len(released)
+
+
+def extend_holds(event: Event, cart_id: str, until: datetime,
+                 *, now: datetime | None = None) -> int:
+    """Move the cart's live holds into checkout (`ordered`) until `until` (payment window).
+
+    Raises HoldExpired when the cart holds nothing any more.
+    """
+    now = now or utcnow()
+    moved = db.session.execute(
+        update(Hold).where(Hold.event_id == event.id, Hold.cart_id == cart_id,
+                           Hold.status.in_(ACTIVE), Hold.expires_at > now)
+        .values(status=HoldStatus.ORDERED, expires_at=until)
+        .returning(Hold.id)
+    ).scalars().all()
+    if not moved:
+        raise HoldExpired()
+    return len(moved)
+
+
+def attach_user(event: Event, cart_id: str, user_id: int) -> int:
+    """Tie the cart's holds to the person who just logged in."""
+    result = db.session.execute(
+        update(Hold).where(Hold.event_id == event.id, Hold.cart_id == cart_id,
+                           Hold.user_id.is_(None)).values(user_id=user_id)
+    )
+    return result.rowcount
+
+
+def attach_cart(cart_id: str | None, user_id: int) -> int:
+    """Tie every hold of the cart, for any event, to the person who just logged in."""
+    if not cart_id:
+        return 0
+    result = db.session.execute(
+        update(HOLDS).where(HOLDS.c.cart_id == cart_id, HOLDS.c.user_id.is_(None))
+        .values(user_id=user_id)
+    )
+    return result.rowcount

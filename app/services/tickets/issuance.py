@@ -1,0 +1,125 @@
+"""Issuing tickets when an order is paid, and revoking them when it is cancelled.
+
+Both run inside the caller's transaction (the one that changes the order's status): never a
+paid order without tickets, never tickets without payment. They only `flush()`; PDFs and
+emails are asked for after the commit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.events import Event
+from app.models.orders import Order, OrderLine
+from app.models.tickets import DocumentKind, Ticket, TicketStatus
+from app.models.types import utcnow
+from app.services.tickets import documents, keys, signing
+from app.services.tickets.invoices import issue_invoice
+from app.services.tickets.mail import queue_order_emails
+
+# A code is accepted from the day before the event starts until some hours after it ends
+# (the gate then checks the session and day itself).
+VALID_BEFORE = timedelta(days=1)
+VALID_AFTER = timedelta(hours=6)
+
+
+def issue_tickets(order: Order) -> list[Ticket]:
+    """Issue one ticket per order line of a paid `order`; return all the order's tickets.
+
+    Idempotent: lines that already have a ticket get nothing new, and when nothing new is
+    issued nothing else happens (no documents, no emails). Otherwise, after commit: one PDF
+    job per new ticket and one for the order, the buyer's confirmation (all tickets attached)
+    and one email per other holder (their own tickets). Also numbers the order's invoice.
+    """
+    issued = {t.order_line_id: t for t in _order_tickets(order.id)}
+    lines = db.session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+    new_lines = [line for line in lines if line.id not in issued]
+    if not new_lines:
+        return sorted(issued.values(), key=lambda t: t.id)
+    event = db.session.get(Event, order.event_id)
+    key = keys.active_key(event.organization_id)
+    fresh = [_new_ticket(order, line, key.id) for line in new_lines]
+    db.session.add_all(fresh)
+    db.session.flush()  # ticket ids go into the signed codes
+    private = keys.private_key(key)
+    for ticket in fresh:
+        sign_ticket(ticket, event, private)
+    db.session.flush()
+    for ticket in fresh:
+        documents.request_document(DocumentKind.TICKET_PDF, ticket.id, order.id,
+                                   ticket.revision)
+    documents.request_document(DocumentKind.ORDER_PDF, order.id, order.id, order.version)
+    issue_invoice(order)
+    queue_order_emails(order, fresh)
+    return sorted([*issued.values(), *fresh], key=lambda t: t.id)
+
+
+def _order_tickets(order_id: int) -> list[Ticket]:
+    return list(db.session.scalars(select(Ticket).where(Ticket.order_id == order_id)))
+
+
+def _new_ticket(order: Order, line: OrderLine, key_id: int) -> Ticket:
+    return Ticket(
+        order_line_id=line.id, order_id=order.id, event_id=order.event_id,
+        ticket_type_id=line.ticket_type_id, seat_id=line.seat_id,
+        holder_name=line.attendee_name.strip() or order.buyer_name,
+        holder_email=(line.attendee_email or order.buyer_email).strip().lower(),
+        secret=signing.new_secret().hex(), key_id=key_id, status=TicketStatus.VALID,
+        revision=1, qr_payload="", issued_at=utcnow(),
+    )
+
+
+def sign_ticket(ticket: Ticket, event: Event, private_key) -> None:
+    """Write the ticket's signed QR payload for its current revision and secret."""
+    claims = signing.TicketClaims(
+        key_id=ticket.key_id, ticket_id=ticket.id, event_id=event.id,
+        ticket_type_id=ticket.ticket_type_id, seat_id=ticket.seat_id,
+        secret=bytes.fromhex(ticket.secret),
+        valid_from=event.starts_at - VALID_BEFORE, valid_until=event.ends_at + VALID_AFTER,
+        revision=ticket.revision,
+    )
+    ticket.qr_payload = signing.sign_claims(claims, private_key)
+
+
+def reissue_ticket(ticket: Ticket) -> None:
+    """Give a ticket a new code (new secret, revision + 1): its old code stops working.
+
+    Signs with the organization's active key; asks for the new PDFs after commit.
+    """
+    event = db.session.get(Event, ticket.event_id)
+    key = keys.active_key(event.organization_id)
+    ticket.revision += 1
+    ticket.secret = signing.new_secret().hex()
+    ticket.key_id = key.id
+    sign_ticket(ticket, event, keys.private_key(key))
+    order = db.session.get(Order, ticket.order_id)
+    order.touch()
+    db.session.flush()
+    documents.request_document(DocumentKind.TICKET_PDF, ticket.id, order.id, ticket.revision)
+    documents.request_document(DocumentKind.ORDER_PDF, order.id, order.id, order.version)
+
+
+def revoke_order_tickets(order: Order, reason: str) -> int:
+    """Revoke every valid ticket of `order` (cancelled or refunded); return how many.
+
+    Their codes stop working at the gate, their PDFs (and the order's) are no longer handed
+    out, and pending transfers of them are cancelled.
+    """
+    from app.services.tickets.transfers import cancel_pending_transfers
+
+    tickets = [t for t in _order_tickets(order.id) if t.status == TicketStatus.VALID]
+    now = utcnow()
+    for ticket in tickets:
+        ticket.status = TicketStatus.REVOKED
+        ticket.revoked_at = now
+        ticket.revoked_reason = (reason or "revoked")[:200]
+    cancel_pending_transfers([t.id for t in tickets])
+    documents.mark_stale(DocumentKind.TICKET_PDF, [t.id for t in tickets])
+    if tickets:
+        documents.mark_stale(DocumentKind.ORDER_PDF, [order.id])
+    db.session.flush()
+    return len(tickets)

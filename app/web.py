@@ -1,0 +1,49 @@
+"""htmx helpers: one place decides between a whole page and a fragment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Response, make_response, redirect, request
+from jinja2_fragments.flask import render_block
+
+
+def is_htmx() -> bool:
+    """True for an htmx request that swaps a fragment (not a history restore)."""
+    return (request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true")
+
+
+def render_page_or_block(template: str, block: str = "content", *, oob: Iterable[str] = (),
+                         status: int = 200, **context) -> Response:
+    """Render the whole page, or for htmx only `block` plus out-of-band blocks.
+
+    An out-of-band block is rendered with `swap_oob=True`; its root element adds
+    `hx-swap-oob="true"` when that flag is set, so the same markup serves both cases.
+    """
+    from flask import render_template
+
+    if is_htmx():
+        parts = [render_block(template, block, **context)]
+        parts += [render_block(template, name, swap_oob=True, **context) for name in oob]
+        response = make_response("".join(parts), status)
+    else:
+        response = make_response(render_template(template, **context), status)
+    response.headers.add("Vary", "HX-Request")
+    return response
+
+
+def hx_redirect(url: str) -> Response:
+    """303 to `url` for a normal request; `HX-Redirect` for htmx so the browser navigates."""
+    if is_htmx():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)
+
+
+def no_change() -> Response:
+    """204: nothing changed since the client's version (cheap polling)."""
+    response = make_response("", 204)
+    response.headers.add("Vary", "HX-Request")
+    return response

@@ -1,0 +1,74 @@
+"""The bare baselines for bench/holds.py: one `INSERT … ON CONFLICT DO NOTHING` per request
+(and its commit), nothing else.
+
+- `blueprint`: served by the benchmark's own app (the real app plus this bench-only
+  blueprint, see `bench.holds.bench_app`), in the same gunicorn processes as the full stack,
+  behind the same Flask request handling: the ratio then measures the hold logic alone;
+- `app`: a separate tiny WSGI app without Flask, kept as a second, labelled reference.
+
+    gunicorn -w 2 'bench.bare_holds:app'   (DATABASE_URL: a PostgreSQL URL)
+"""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+from flask import Blueprint
+from sqlalchemy import text
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bare_holds (
+    id bigserial PRIMARY KEY,
+    event_id integer NOT NULL,
+    seat_id integer NOT NULL,
+    cart_id varchar(64) NOT NULL,
+    expires_at timestamptz NOT NULL,
+    UNIQUE (event_id, seat_id)
+)
+"""
+INSERT = ("INSERT INTO bare_holds (event_id, seat_id, cart_id, expires_at) "
+          "VALUES (1, %s, %s, now() + interval '10 minutes') ON CONFLICT DO NOTHING")
+
+IN_APP_INSERT = text("INSERT INTO bare_holds (event_id, seat_id, cart_id, expires_at) "
+                     "VALUES (1, :seat, :cart, now() + interval '10 minutes') "
+                     "ON CONFLICT DO NOTHING")
+
+blueprint = Blueprint("bench_bare", __name__)
+
+
+@blueprint.post("/bench/bare/<int:seat_id>/<cart>")
+def bare_hold(seat_id: int, cart: str):
+    """One INSERT … ON CONFLICT DO NOTHING on a plain pooled connection, and its commit."""
+    from app.extensions import db
+
+    with db.engine.connect() as conn:
+        held = conn.execute(IN_APP_INSERT, {"seat": seat_id, "cart": cart}).rowcount == 1
+        conn.commit()
+    return ("held", 200) if held else ("gone", 409)
+
+
+_connection: psycopg.Connection | None = None
+
+
+def _conn() -> psycopg.Connection:
+    global _connection
+    if _connection is None or _connection.closed:
+        url = os.environ["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+        _connection = psycopg.connect(url)
+    return _connection
+
+
+def app(environ, start_response):
+    parts = environ.get("PATH_INFO", "").strip("/").split("/")
+    if environ["REQUEST_METHOD"] != "POST" or len(parts) != 2 or not parts[0].isdigit():
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found"]
+    conn = _conn()
+    with conn.cursor() as cursor:
+        cursor.execute(INSERT, (int(parts[0]), parts[1]))
+        held = cursor.rowcount == 1
+    conn.commit()
+    status = "200 OK" if held else "409 Conflict"
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", "4")])
+    return [b"held" if held else b"gone"]

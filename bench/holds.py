@@ -1,0 +1,168 @@
+"""Holds per second through the full stack versus a bare INSERT … ON CONFLICT endpoint.
+
+Builds a fresh PostgreSQL database (`marquee_bench`) with a 20,000-seat map, then runs N
+concurrent clients against gunicorn (2 workers) for a fixed time, each request holding one
+random seat for a new cart (no cookie is kept: every click is a new visitor):
+
+1. the full stack: the real `POST /events/<slug>/seats/<id>/hold` (htmx), CSRF and rate
+   limits off (a benchmark client has no browser session); jobs inline, no Redis;
+2. the bare endpoint, served by the same app in the same gunicorn processes (a bench-only
+   blueprint, see `bench.bare_holds`): one `INSERT … ON CONFLICT DO NOTHING` and a commit per
+   request behind the same Flask request handling, so the ratio measures the hold logic;
+3. for reference, the same INSERT from a separate tiny WSGI app without Flask.
+
+Prints requests/s, p50/p99 latency, conflicts, double holds counted in the database (must be
+0) and the ratio. Loopback only.
+
+    .venv/bin/python -m bench.holds [--seconds 15] [--clients 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import random
+import secrets
+from decimal import Decimal
+
+import psycopg
+from sqlalchemy import create_engine, text
+
+from bench._server import LoadResult, fresh_database, gunicorn, run_load
+
+SLUG = "bench-hall"
+WARM_UP = 2.0  # seconds of unmeasured load before each measured run
+
+
+def bench_app():
+    """The app as gunicorn serves it in this benchmark, with the bench-only bare endpoint."""
+    from app import create_app
+    from bench.bare_holds import blueprint
+
+    app = create_app({"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
+    app.register_blueprint(blueprint)
+    return app
+
+
+def build(url: str, seats: int) -> tuple[int, int, int]:
+    """Schema, one published event with a `seats`-seat map: (event id, first, last seat id)."""
+    from datetime import timedelta
+
+    from app import create_app
+    from app.extensions import db
+    from app.models import Event, EventStatus, Organization, Venue
+    from app.models.types import utcnow
+    from app.services import seating
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    with app.app_context():
+        db.create_all()
+        org = Organization(name="Bench", slug="bench")
+        venue = Venue(organization=org, name="Arena")
+        starts = utcnow() + timedelta(days=30)
+        event = Event(organization=org, venue=venue, title="Bench", slug=SLUG,
+                      starts_at=starts, ends_at=starts + timedelta(hours=3),
+                      status=EventStatus.PUBLISHED, currency="ZMW")
+        db.session.add(event)
+        db.session.flush()
+        per_section = seats // 5
+        sections = [seating.SectionSpec(f"S{n}", 40, per_section // 40, curved=True)
+                    for n in range(1, 6)]
+        seat_map = seating.generate_seat_map(venue, "Arena", sections)
+        seating.attach_seat_map(event, seat_map, {"Standard": Decimal("100.00")})
+        db.session.commit()
+        ids = db.session.execute(text("SELECT min(id), max(id), count(*) FROM seats")).one()
+        print(f"built: {ids[2]:,} seats, event {event.id}")
+        event_id = event.id
+        db.engine.dispose()
+    return event_id, ids[0], ids[1]
+
+
+def full_request(first: int, last: int, seed: int):
+    rng = random.Random(seed)
+    headers = {"HX-Request": "true", "Content-Length": "0"}
+    return lambda: ("POST", f"/events/{SLUG}/seats/{rng.randint(first, last)}/hold", headers)
+
+
+def bare_request(first: int, last: int, seed: int, prefix: str = ""):
+    rng = random.Random(seed)
+    headers = {"Content-Length": "0"}
+    return lambda: ("POST", f"{prefix}/{rng.randint(first, last)}/{secrets.token_hex(8)}",
+                    headers)
+
+
+def double_holds(url: str, table: str, where: str) -> tuple[int, int]:
+    """(seats claimed more than once, rows) in `table` (names are this module's own)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        doubles = conn.scalar(text(
+            f"SELECT count(*) FROM (SELECT seat_id FROM {table} WHERE {where} "  # noqa: S608
+            "GROUP BY seat_id HAVING count(*) > 1) AS d"))
+        rows = conn.scalar(text(f"SELECT count(*) FROM {table} WHERE {where}"))  # noqa: S608
+    engine.dispose()
+    return doubles, rows
+
+
+def measure(base: str, load, args, url: str, table: str,
+            where: str) -> tuple[LoadResult, int, int]:
+    """Warm up, then one measured run: (result, double holds, rows added by the run)."""
+    run_load(base, load, args.clients, WARM_UP)  # templates compiled, pools filled
+    before = double_holds(url, table, where)[1]
+    result = run_load(base, load, args.clients, args.seconds, first_seed=1000)
+    doubles, rows = double_holds(url, table, where)
+    return result, doubles, rows - before
+
+
+def report(name: str, result: LoadResult, doubles: int, rows: int) -> None:
+    ok = result.statuses.get(200, 0)
+    conflicts = result.statuses.get(409, 0)
+    other = {k: v for k, v in result.statuses.items() if k not in (200, 409)}
+    print(f"{name:<11} {result.per_second:8.0f} req/s  p50 {result.percentile(50):6.2f} ms  "
+          f"p99 {result.percentile(99):6.2f} ms  held {ok:6d}  conflicts {conflicts:6d}  "
+          f"other {other or 0}  new rows {rows}  double holds {doubles}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--seats", type=int, default=20_000)
+    args = parser.parse_args()
+
+    url = fresh_database("marquee_bench")
+    event_id, first, last = build(url, args.seats)
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        from bench.bare_holds import SCHEMA
+
+        conn.execute(SCHEMA)
+    env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(32),
+           "FLASK_ENV": "production", "REDIS_URL": ""}
+    print(f"load: {args.clients} client processes, {args.seconds:.0f} s each run, "
+          "gunicorn -w 2 (sync), PostgreSQL, random seats")
+    bare_load = functools.partial(bare_request, first, last, prefix="/bench/bare")
+    with gunicorn("bench.holds:bench_app()", env) as base:
+        full, full_doubles, full_new = measure(
+            base, functools.partial(full_request, first, last), args, url, "holds",
+            f"event_id = {event_id}")
+        bare, bare_doubles, bare_new = measure(base, bare_load, args, url, "bare_holds",
+                                               "event_id = 1")
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        conn.execute("TRUNCATE bare_holds")
+    with gunicorn("bench.bare_holds:app", env) as base:
+        wsgi, wsgi_doubles, wsgi_new = measure(
+            base, functools.partial(bare_request, first, last), args, url, "bare_holds",
+            "event_id = 1")
+    report("full stack", full, full_doubles, full_new)
+    report("bare insert", bare, bare_doubles, bare_new)
+    report("bare, WSGI", wsgi, wsgi_doubles, wsgi_new)
+    print(f"ratio       full stack / bare insert in the same app = "
+          f"{full.per_second / bare.per_second:.2f} (target ≥ 0.50)")
+    print(f"reference   full stack / bare insert from a separate WSGI app without Flask = "
+          f"{full.per_second / wsgi.per_second:.2f}")
+    print(f"check       answers 200 = new rows in the database: full stack "
+          f"{full.statuses.get(200, 0) == full_new}, bare {bare.statuses.get(200, 0) == bare_new}"
+          f", WSGI {wsgi.statuses.get(200, 0) == wsgi_new}")
+
+
+if __name__ == "__main__":
+    main()

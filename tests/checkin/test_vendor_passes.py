@@ -1,0 +1,66 @@
+"""Vendor passes at the gate: recognised by their form, verified with the organization's key,
+judged on the application as it is now, and recorded as a vendor check-in."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from app.models.checkin import CheckIn, CredentialKind, ScanResult
+from app.services.vendors import passes
+from tests.vendors.conftest import market  # noqa: F401 (a shared fixture)
+from tests.vendors.test_passes import assigned
+
+
+@pytest.fixture
+def vendor_pass(market):  # noqa: F811 (the imported fixture)
+    application = assigned(market, booth_index=1)
+    return application, passes.vendor_code(application), market.event
+
+
+def test_a_valid_pass_admits_on_every_scan_and_is_recorded_as_a_vendor(vendor_pass, scan):
+    application, code, event = vendor_pass
+    first = scan(code, event, scanned_at=event.starts_at)
+    again = scan(code, event, scanned_at=event.starts_at)  # vendors come and go
+    assert first.result == again.result == ScanResult.VALID
+    assert first.holder_name == "Bao Stand"
+    assert first.ticket_type == "Vendor pass" and first.seat == f"Booth {application.booth.label}"
+    kinds = db.session.scalars(db.select(CheckIn.credential_kind)).all()
+    assert kinds == [CredentialKind.VENDOR, CredentialKind.VENDOR]
+
+
+def test_outside_its_days_the_pass_is_wrong_day(vendor_pass, scan):
+    _, code, event = vendor_pass  # the event starts in a month: too early to load in
+    assert scan(code, event).result == ScanResult.WRONG_DAY
+
+
+def test_a_pass_replaced_by_a_booth_change_is_revoked(vendor_pass, scan, market):  # noqa: F811
+    application, code, event = vendor_pass
+    application.booth_id = market.booths[2].id
+    db.session.commit()
+    verdict = scan(code, event, scanned_at=event.starts_at)
+    assert verdict.result == ScanResult.REVOKED and "newer pass" in verdict.detail
+
+
+def test_a_pass_is_unknown_at_another_organizations_event(vendor_pass, scan, world):
+    _, code, _ = vendor_pass
+    verdict = scan(code, world.other_event, scanned_at=world.other_event.starts_at)
+    assert verdict.result == ScanResult.UNKNOWN and "another organization" in verdict.detail
+
+
+def test_a_forged_pass_is_unknown(vendor_pass, scan):
+    _, code, event = vendor_pass
+    forged = code[:10] + ("A" if code[10] != "A" else "B") + code[11:]
+    assert scan(forged, event, scanned_at=event.starts_at).result == ScanResult.UNKNOWN
+
+
+def test_the_gate_scanner_endpoint_gives_the_vendor_verdict(vendor_pass, client_for):
+    _, code, event = vendor_pass  # world.users["gate"] is gate staff of the market's org
+    response = client_for("gate").post(
+        f"/checkin/{event.slug}/scan", data={"code": code, "nonce": "vendor-http-1",
+                                             "session_id": "", "gate": "Gate 3"},
+        headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["holder_name"] == "Bao Stand" and body["ticket_type"] == "Vendor pass"
+    assert body["result"] == "wrong_day"  # the event starts in a month: not load-in yet

@@ -1,0 +1,147 @@
+"""Live updates (polling), best available and the countdown's cart refresh."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import time_machine
+
+from app.models.types import utcnow
+
+
+def version_of(html: str) -> int:
+    return int(re.search(r'id="seat-version" data-version="(\d+)"', html).group(1))
+
+
+def spots(html: str) -> dict[int, str]:
+    return {int(i): tag for i, tag in
+            ((m.group(1), m.group(0)) for m in re.finditer(r'<use id="spot-(\d+)"[^>]*>', html))}
+
+
+def test_unchanged_poll_is_204(client, seat_map_event):
+    se = seat_map_event()
+    page = client.get(f"/events/{se.event.slug}/seats").get_data(as_text=True)
+    version = version_of(page)
+    response = client.get(f"/events/{se.event.slug}/seats/changes?v={version}")
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert "HX-Request" in response.headers["Vary"]
+
+
+def test_changed_poll_sends_only_the_changed_seats_and_the_new_version(app, htmx_client,
+                                                                       seat_map_event):
+    se = seat_map_event()
+    version = version_of(htmx_client.get(f"/events/{se.event.slug}/seats").get_data(True))
+    other = app.test_client()
+    taken = [se.seat("C-5"), se.seat("C-6")]
+    for seat in taken:
+        other.post(f"/events/{se.event.slug}/seats/{seat}/hold")
+
+    response = htmx_client.get(f"/events/{se.event.slug}/seats/changes?v={version}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    new_version = version_of(html)
+    assert new_version > version
+    assert f"changes?v={new_version}" in html and 'hx-trigger="every 1s"' in html
+    changed = spots(html)
+    assert sorted(changed) == sorted(taken)
+    assert all("fp-held" in tag and 'hx-swap-oob="true"' in tag for tag in changed.values())
+    # the next poll from the new version: nothing
+    assert htmx_client.get(f"/events/{se.event.slug}/seats/changes?v={new_version}"
+                           ).status_code == 204
+
+
+def test_poll_in_list_view_sends_list_items(app, htmx_client, seat_map_event):
+    se = seat_map_event()
+    app.test_client().post(f"/events/{se.event.slug}/seats/{se.seat('A-1')}/hold")
+    html = htmx_client.get(f"/events/{se.event.slug}/seats/changes?v=0&view=list"
+                           ).get_data(as_text=True)
+    assert f'<li id="seat-item-{se.seat("A-1")}" class="zc0" hidden hx-swap-oob="true">' in html
+    assert "<use" not in html
+
+
+def test_poll_needs_a_version_and_a_visible_event(client, seat_map_event):
+    se = seat_map_event()
+    assert client.get(f"/events/{se.event.slug}/seats/changes").status_code == 400
+    assert client.get("/events/nope/seats/changes?v=0").status_code == 404
+
+
+def test_expired_holds_show_as_free_on_the_next_poll(app, htmx_client, seat_map_event):
+    se = seat_map_event(hold_minutes=1)
+    seat = se.seat("B-5")
+    app.test_client().post(f"/events/{se.event.slug}/seats/{seat}/hold")
+    version = version_of(htmx_client.get(f"/events/{se.event.slug}/seats").get_data(True))
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        html = htmx_client.get(f"/events/{se.event.slug}/seats/changes?v={version}"
+                               ).get_data(as_text=True)
+    assert "fp-available" in spots(html)[seat]
+
+
+def test_best_available_holds_seats_together_and_highlights_them(htmx_client,
+                                                                 seat_map_event):
+    se = seat_map_event()
+    vip = se.zones["VIP"].id
+    response = htmx_client.post(f"/events/{se.event.slug}/seats/best",
+                                data={"count": 4, "zone": vip})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith("<form id=\"best-form\"")
+    assert '<div id="seat-message" class="seat-message" role="status" hx-swap-oob="innerHTML">' \
+           '<span class="msg-ok">We held 4 seats together in VIP.</span>' in html
+    held = spots(html)
+    assert len(held) == 4 and all("fp-mine fp-c0 fp-picked" in t for t in held.values())
+    row_a = se.row("A")
+    assert sorted(held) == sorted(row_a[3:7])  # the middle of the front row
+
+
+def test_best_available_says_when_seats_are_not_together(app, htmx_client, seat_map_event):
+    se = seat_map_event(rows=2, seats_per_row=4, prices=None)
+    other = app.test_client()
+    for label in ("A-3", "B-2"):  # leaves A-1,A-2,A-4 and B-1,B-3,B-4
+        other.post(f"/events/{se.event.slug}/seats/{se.seat(label)}/hold")
+    response = htmx_client.post(f"/events/{se.event.slug}/seats/best", data={"count": 4})
+    html = response.get_data(as_text=True)
+    assert "No 4 seats together; we held the best 2 + 2." in html
+    assert len(spots(html)) == 4
+
+
+def test_best_available_errors_stay_in_the_form(htmx_client, seat_map_event):
+    se = seat_map_event(max_seats_per_order=3)
+    response = htmx_client.post(f"/events/{se.event.slug}/seats/best", data={"count": 0})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Choose between 1 and 50 seats." in html and 'aria-invalid="true"' in html
+    response = htmx_client.post(f"/events/{se.event.slug}/seats/best", data={"count": 5})
+    assert response.status_code == 409
+    assert "You can hold at most 3 tickets in one order." in response.get_data(as_text=True)
+
+
+def test_best_available_plain_form_redirects_and_invalid_rerenders(client, seat_map_event):
+    se = seat_map_event()
+    response = client.post(f"/events/{se.event.slug}/seats/best", data={"count": 2})
+    assert response.status_code == 303
+    response = client.post(f"/events/{se.event.slug}/seats/best", data={"count": "x"})
+    assert response.status_code == 422
+    assert "<h1>Choose your seats</h1>" in response.get_data(as_text=True)
+
+
+def test_cart_refresh_after_expiry_says_seats_were_released(htmx_client, seat_map_event):
+    se = seat_map_event(hold_minutes=1)
+    seat = se.seat("D-1")
+    htmx_client.post(f"/events/{se.event.slug}/seats/{seat}/hold")
+    with time_machine.travel(utcnow() + timedelta(minutes=2)):
+        response = htmx_client.get(f"/events/{se.event.slug}/seats/cart?seat={seat}&expired=1")
+    html = response.get_data(as_text=True)
+    assert html.startswith('<span class="msg-ok">Your hold expired and the seats were released.')
+    assert "fp-available" in spots(html)[seat]
+    assert "No seats yet." in html
+
+
+def test_cart_refresh_before_expiry_does_not_claim_release(htmx_client, seat_map_event):
+    se = seat_map_event()
+    seat = se.seat("D-1")
+    htmx_client.post(f"/events/{se.event.slug}/seats/{seat}/hold")
+    html = htmx_client.get(f"/events/{se.event.slug}/seats/cart?seat={seat}&expired=1"
+                           ).get_data(as_text=True)
+    assert "the seats were released" not in html and "fp-mine" in spots(html)[seat]
