@@ -23,6 +23,18 @@ LAUNCH_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-backgro
 DESKTOP, PHONE = 1280, 390
 
 
+E2E_DIR = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """A browser test that fails is run once more before it counts as failed: a real browser
+    against a live server has timing no unit test has. Reruns are listed in the summary
+    (`R`), so a test that only passes on its second try is visible, not hidden."""
+    for item in items:
+        if E2E_DIR in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.flaky(reruns=1, reruns_delay=1))
+
+
 class LiveServer:
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app, threaded=True)

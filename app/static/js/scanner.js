@@ -276,7 +276,10 @@
       queue.push({nonce: scan.nonce, code: scan.code, scanned_at: Date.now(), gate: gate,
         session_id: sessionId ? Number(sessionId) : null, direction: scan.direction,
         device_id: deviceId, offline_result: result});
-      return save(queueKey, queue).then(function () { showQueue(queue.length); });
+      return save(queueKey, queue).then(function () {
+        showQueue(queue.length);
+        if (!offline()) { uploadSoon(0); }  // the network came back while this was being saved
+      });
     });
   }
   function showQueue(count, message) {
@@ -284,6 +287,15 @@
     queueNote.textContent = message || (count + (count === 1 ? " scan" : " scans") + " waiting to upload");
   }
   var uploading = false;
+  var uploadTimer = null;
+  function uploadSoon(delay) {
+    if (uploadTimer) { return; }
+    uploadTimer = setTimeout(function () {
+      uploadTimer = null;
+      if (navigator.onLine && requestFailed) { requestFailed = false; setOffline(false); }
+      upload();
+    }, delay);
+  }
   function upload() {
     if (uploading || offline()) { return Promise.resolve(); }
     uploading = true;
@@ -305,10 +317,14 @@
           return save(queueKey, left).then(function () {
             showQueue(left.length, left.length ? "" : "Uploaded " + answer.results.length + " offline scans" +
               (conflicts ? " · " + conflicts + " conflict(s) reported to the organizer" : ""));
+            if (left.length) { uploadSoon(500); }  // queued while this batch was in flight
           });
         });
       });
-    }).catch(function () { setOffline(true); }).then(function () { uploading = false; });
+    }).catch(function () {
+      setOffline(true);
+      if (navigator.onLine) { uploadSoon(5000); }  // the server, not the phone, was unreachable
+    }).then(function () { uploading = false; });
   }
 
   function refreshKit() {
