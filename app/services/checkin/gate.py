@@ -22,8 +22,9 @@ in a transaction anyway, so nothing is lost but two round trips.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import and_, exists, or_, select, true
+from sqlalchemy import Integer, String, and_, bindparam, exists, or_, select, true
 
 from app.extensions import db
 from app.models.accounts import Membership, User
@@ -173,6 +174,20 @@ def _read_key(key_id: int) -> _Key:
 def _gate_state(user_id: int, version: int, request: GateScan, ticket_id: int):
     """The event called `request.event_slug` with the person's right to scan there, the
     session's fit, and ticket `ticket_id`'s state (`scan.state_columns`): one statement."""
+    params = {"user_id": user_id, "version": version, "slug": request.event_slug,
+              "ticket_id": ticket_id, "scope": request.session_id or 0}
+    if request.session_id is not None:
+        params["session_id"] = request.session_id
+    query = _gate_state_query(request.session_id is not None)
+    return db.session.connection().execute(query, params).one_or_none()
+
+
+@cache
+def _gate_state_query(names_session: bool):
+    """`_gate_state`'s statement, built once per process with bound parameters: building and
+    keying a statement this size costs more than running it."""
+    user_id, version = bindparam("user_id", type_=Integer), bindparam("version", type_=Integer)
+    ticket_id, scope = bindparam("ticket_id", type_=Integer), bindparam("scope", type_=Integer)
     person = (User.id == user_id, User.session_version == version)
     member = exists().where(Membership.user_id == user_id,
                             Membership.organization_id == Event.organization_id,
@@ -181,13 +196,13 @@ def _gate_state(user_id: int, version: int, request: GateScan, ticket_id: int):
                               EventGateAssignment.user_id == user_id)
     allowed = and_(exists().where(*person),
                    or_(exists().where(*person, User.is_site_admin), member, assigned))
-    session_ok = true() if request.session_id is None else exists().where(
-        EventSession.id == request.session_id, EventSession.event_id == Event.id)
+    session_ok = exists().where(
+        EventSession.id == bindparam("session_id", type_=Integer),
+        EventSession.event_id == Event.id) if names_session else true()
     query = (select(Event.id.label("scanning_event_id"), Event.organization_id,
                     Event.timezone, exists().where(*person).label("signed_in"),
                     allowed.label("allowed"), session_ok.label("session_ok"),
-                    *state_columns(ticket_id, request.session_id or 0))
+                    *state_columns(ticket_id, scope))
              .select_from(Event).outerjoin(Ticket, Ticket.id == ticket_id)
-             .where(Event.slug == request.event_slug))
-    return db.session.execute(with_ticket_details(query)).one_or_none()
-
+             .where(Event.slug == bindparam("slug", type_=String)))
+    return with_ticket_details(query)

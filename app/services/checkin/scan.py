@@ -15,6 +15,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -284,12 +285,19 @@ def _already_in(scan: ScanInput, gate: str | None, entered_at: datetime | None) 
     return f"at {when}" + (f" by {gate}" if gate else "")
 
 
+@cache
+def _insert_statement(dialect: str):
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING id` into checkins, built once per dialect
+    (the values are bound at execution, so SQLAlchemy compiles it once, too)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = CheckIn.__table__
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
 def _insert(values: dict) -> int | None:
     """Insert a check-in unless a unique index refuses it; its id, or None."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(CheckIn).values(**values).on_conflict_do_nothing().returning(CheckIn.id)
-    return db.session.execute(statement).scalar()
+    connection = db.session.connection()
+    return connection.execute(_insert_statement(connection.dialect.name), values).scalar()
 
 
 def _record(scan: ScanInput, at: datetime, outcome: _Outcome) -> Verdict:
