@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -21,7 +22,13 @@ def local_time(value: datetime | None, timezone: str = "UTC",
 
 
 def money(amount: Decimal | int | float, currency: str) -> str:
-    return format_currency(Decimal(amount), currency, locale=LOCALE)
+    return _money(Decimal(amount), currency)
+
+
+@lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str) -> str:
+    """Formatting is pure and a page shows the same few prices many times over."""
+    return format_currency(amount, currency, locale=LOCALE)
 
 
 def init_formatting(app: Flask) -> None:

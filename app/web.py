@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Response, make_response, redirect, request
-from jinja2_fragments.flask import render_block
+from flask import Response, current_app, make_response, redirect, request
+from jinja2_fragments import render_block
 
 
 def is_htmx() -> bool:
@@ -24,13 +24,22 @@ def render_page_or_block(template: str, block: str = "content", *, oob: Iterable
     from flask import render_template
 
     if is_htmx():
-        parts = [render_block(template, block, **context)]
-        parts += [render_block(template, name, swap_oob=True, **context) for name in oob]
-        response = make_response("".join(parts), status)
+        response = make_response(_render_blocks(template, block, oob, context), status)
     else:
         response = make_response(render_template(template, **context), status)
     response.headers.add("Vary", "HX-Request")
     return response
+
+
+def _render_blocks(template: str, block: str, oob: Iterable[str], context: dict) -> str:
+    """`block`, then each out-of-band block, with the app's template context computed once
+    (not once per block: several blocks answer every seat click)."""
+    app = current_app._get_current_object()
+    app.update_template_context(context)
+    parts = [render_block(app.jinja_env, template, block, **context)]
+    parts += [render_block(app.jinja_env, template, name, **context, swap_oob=True)
+              for name in oob]
+    return "".join(parts)
 
 
 def hx_redirect(url: str) -> Response:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.numbers import list_currencies
-from sqlalchemy import or_
+from sqlalchemy import bindparam, or_
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -193,8 +193,11 @@ def upcoming_public_events(limit: int = 6) -> list[Event]:
 
 def visible_event(slug: str, user: User | None) -> Event | None:
     """The event at `slug` if `user` may see it: public events for all, drafts for members."""
-    event = db.session.execute(db.select(Event).filter_by(slug=slug)).scalar_one_or_none()
+    event = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     return _if_visible(event, user)
+
+
+_BY_SLUG = db.select(Event).where(Event.slug == bindparam("slug"))  # built once: a hot lookup
 
 
 def page_event(slug: str, user: User | None) -> Event | None:
