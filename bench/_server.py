@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import multiprocessing
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -136,3 +137,36 @@ def run_load(base: str, make_request: Callable, clients: int, seconds: float,
         for status, count in part.items():
             statuses[status] = statuses.get(status, 0) + count
     return LoadResult(len(latencies), min(elapsed, seconds + 0.5), latencies, statuses)
+
+
+@dataclass
+class CpuShare:
+    """Where the machine's CPU went during a run: the load generator's own processes (the
+    benchmark's children that have exited) against all busy time on the machine."""
+
+    clients: float = 0.0  # CPU seconds
+    machine: float = 0.0  # busy CPU seconds, all cores
+
+    def describe(self) -> str:
+        share = self.clients / self.machine if self.machine else 0.0
+        return (f"{self.machine:.1f} CPU-s busy on {os.cpu_count()} cores, of which the load "
+                f"generator {self.clients:.1f} ({share:.0%}): the server had the rest")
+
+
+def _busy_seconds() -> float:
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def cpu_share() -> Iterator[CpuShare]:
+    """Measure a run's `CpuShare` (the client processes must have exited by the end)."""
+    share = CpuShare()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy = _busy_seconds()
+    yield share
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    share.clients = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    share.machine = _busy_seconds() - busy

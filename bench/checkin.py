@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
 
-from bench._server import LoadResult, fresh_database, gunicorn
+from bench._server import LoadResult, cpu_share, fresh_database, gunicorn
 
 SLUG = "bench-gate"
 WARM_UP = 2.0
@@ -200,8 +200,9 @@ def main() -> None:
           "gunicorn -w 2 (sync), PostgreSQL, random tickets, JSON verdicts")
     with gunicorn("bench.checkin:bench_app()", env) as base:
         run_gates(base, codes, cookie, token, args.gates, WARM_UP)
-        result, verdicts = run_gates(base, codes, cookie, token, args.gates, args.seconds,
-                                     first_seed=1000)
+        with cpu_share() as cpu:
+            result, verdicts = run_gates(base, codes, cookie, token, args.gates, args.seconds,
+                                         first_seed=1000)
     doubles, rows = double_entries(url)
     ceiling = ed25519_rate(codes[0], public)
     print(f"verdicts   {result.per_second:8.0f} /s  p50 {result.percentile(50):6.2f} ms  "
@@ -209,6 +210,7 @@ def main() -> None:
     print(f"mix        {dict(sorted(verdicts.items()))}")
     print(f"database   {rows} check-ins recorded, tickets let in twice: {doubles}")
     print(f"ceiling    {ceiling:8.0f} Ed25519 verifications/s on one core")
+    print(f"cpu        {cpu.describe()}")
     print("load avg   " + " ".join(f"{value:.2f}" for value in os.getloadavg())
           + f" (1/5/15 min) on {os.cpu_count()} cores")
 
