@@ -169,6 +169,9 @@ class EventSeating(db.Model):
     )
     hold_minutes: Mapped[int] = mapped_column(Integer, default=10)
     max_seats_per_order: Mapped[int] = mapped_column(Integer, default=10)
+    # Minutes an order placed for an online payment keeps its seats; None: the
+    # organization's payment window.
+    payment_minutes: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     next_expiry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     changes_pruned_through: Mapped[int] = mapped_column(BigInteger, default=0)

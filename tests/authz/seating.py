@@ -14,6 +14,7 @@ ORGANIZER_PAGE = {"*": 404, "anonymous": 302, "gate": 403, "organizer": 200, "si
 ORGANIZER_POST = dict(ORGANIZER_PAGE, organizer=303, site_admin=303)
 DRAFT_PAGE = {"*": 404, "gate": 200, "organizer": 200, "site_admin": 200}
 SMALL = [seating.SectionSpec("Stalls", 2, 4, zone_for_rows="Standard")]
+SALES = {"hold_minutes": "10", "max_seats_per_order": "10", "payment_minutes": ""}
 
 
 def _seated(world, event: Event | None = None) -> Event:
@@ -135,4 +136,9 @@ ROUTES = [
     Route("seating.block", "POST", lambda w: _manage(w, "/block", w.other_event),
           dict(ORGANIZER_PAGE, organizer=404, site_admin=404),
           data=lambda w: {"labels": "A-1", "action": "block"}),
+    Route("seating.sales_settings", "POST", lambda w: _manage(w, "/settings", _seated(w)),
+          ORGANIZER_POST, data=lambda w: SALES),
+    Route("seating.sales_settings", "POST", lambda w: _manage(w, "/settings", w.other_event),
+          dict(ORGANIZER_PAGE, organizer=404, site_admin=404), data=lambda w: SALES,
+          note="another organization's event under our organization's URL"),
 ]

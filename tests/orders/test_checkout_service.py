@@ -126,3 +126,18 @@ def test_order_codes_are_unambiguous_and_unique(app):
     assert len(codes) == 300
     assert all(len(code) == 8 and set(code) <= set(ALPHABET) for code in codes)
     assert not set("0O1lI") & set(ALPHABET)
+
+
+def test_an_event_payment_window_overrides_the_organizations(seated, buyer):
+    seating.update_sales_settings(seated.event, seating.SalesSettings(10, 10, 25), None)
+    db.session.commit()
+    who = buyer()
+    hold(seated, who, "A-1")
+    assert orders.checkout_view(seated.event, who.cart_id).payment_minutes == 25
+    now = utcnow()
+    card = place(seated, who, "sandbox", now=now)
+    assert card.expires_at == now + timedelta(minutes=25)
+    assert {h.expires_at for h in hold_rows(card)} == {card.expires_at}
+    hold(seated, who, "A-2")
+    manual = place(seated, who, "manual", now=now)
+    assert manual.expires_at == now + timedelta(hours=48)  # approval keeps its own window

@@ -1,9 +1,10 @@
-"""The organizer's seating tools: generate, import CSV, block and unblock seats."""
+"""The organizer's seating tools: generate, import CSV, block and unblock seats, sales settings."""
 
 from __future__ import annotations
 
 import io
 
+import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -131,3 +132,60 @@ def test_another_organizations_event_is_not_found(client_for, world):
     assert organizer.post(wrong + "/generate", data=GENERATOR).status_code == 404
     assert organizer.get(url(world, event=other)).status_code == 404
     assert seating.event_seating(other) is None
+
+
+def test_sales_settings_are_shown_saved_and_used(client_for, world, seat_map_event,
+                                                 htmx_client):
+    seat_map_event(event=world.event)
+    organizer = client_for("organizer")
+    page = organizer.get(url(world)).get_data(as_text=True)
+    assert "Sales settings" in page and 'value="10"' in page
+    assert "your organization&#39;s window (12 minutes)" in page or \
+        "your organization's window (12 minutes)" in page
+
+    response = organizer.post(url(world, "/settings"), data={
+        "hold_minutes": "15", "max_seats_per_order": "2", "payment_minutes": "20"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert seating.sales_settings(world.event) == seating.SalesSettings(15, 2, 20)
+    # the seat map says so, and the limit holds
+    seats = htmx_client.get(f"/events/{world.event.slug}/seats").get_data(as_text=True)
+    assert "Up to 2 tickets per order. Seats are held for 15 minutes." in seats
+    view = seating.load_seat_map(world.event, None)
+    first, second, third = (s.id for s in view.seats[:3])
+    for seat_id in (first, second):
+        assert htmx_client.post(f"/events/{world.event.slug}/seats/{seat_id}/hold"
+                                ).status_code == 200
+    refused = htmx_client.post(f"/events/{world.event.slug}/seats/{third}/hold")
+    assert refused.status_code == 409
+
+    # empty payment window: back to the organization's
+    response = organizer.post(url(world, "/settings"), data={
+        "hold_minutes": "15", "max_seats_per_order": "2", "payment_minutes": ""})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert seating.sales_settings(world.event).payment_minutes is None
+
+
+@pytest.mark.parametrize(("form", "message"), [
+    ({"hold_minutes": "1", "max_seats_per_order": "4"}, "Seats are held for 2 to 60 minutes."),
+    ({"hold_minutes": "10", "max_seats_per_order": "0"}, "An order has 1 to 50 tickets."),
+    ({"hold_minutes": "10", "max_seats_per_order": "4", "payment_minutes": "500"},
+     "A card payment may take 5 to 120 minutes."),
+    ({"hold_minutes": "ten", "max_seats_per_order": "4"}, "Not a valid integer value."),
+    ({"max_seats_per_order": "4"}, "How many minutes are seats held in a cart?"),
+])
+def test_sales_settings_out_of_range_are_refused_on_the_form(client_for, world,
+                                                             seat_map_event, form, message):
+    seat_map_event(event=world.event)
+    response = client_for("organizer").post(url(world, "/settings"), data=form)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert seating.sales_settings(world.event) == seating.SalesSettings(10, 10, None)
+
+
+def test_sales_settings_need_a_seat_map(client_for, world):
+    response = client_for("organizer").post(url(world, "/settings"), data={
+        "hold_minutes": "10", "max_seats_per_order": "4"})
+    assert response.status_code == 404

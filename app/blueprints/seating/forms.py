@@ -231,3 +231,16 @@ class BlockForm(FlaskForm):
                                   + ", ".join(problems[:10]) + "."]
             return None
         return ids
+
+
+class SalesSettingsForm(FlaskForm):
+    """An event's sales settings (see app/services/seating/sales.py for the rules)."""
+
+    hold_minutes = IntegerField("Seats are held for (minutes)", validators=[
+        InputRequired("How many minutes are seats held in a cart?")],
+        render_kw={"min": 2, "max": 60, "inputmode": "numeric"})
+    max_seats_per_order = IntegerField("Tickets per order, at most", validators=[
+        InputRequired("How many tickets may one order have?")],
+        render_kw={"min": 1, "max": 50, "inputmode": "numeric"})
+    payment_minutes = IntegerField("Card payment window (minutes)", validators=[Optional()],
+                                   render_kw={"min": 5, "max": 120, "inputmode": "numeric"})

@@ -1,4 +1,5 @@
-"""The organizer's seating tools: generate or import a seat map, block seats for an event.
+"""The organizer's seating tools: generate or import a seat map, block seats for an event,
+and set its sales settings (hold time, tickets per order, card payment window).
 Views parse, call one seating service, commit, and render blocks of `seating/manage.html`.
 """
 
@@ -11,11 +12,16 @@ from wtforms import ValidationError
 from app.authz import ORGANIZER_ROLES, org_role_required
 from app.blueprints.orgs.forms import show_domain_error
 from app.blueprints.seating import bp
-from app.blueprints.seating.forms import BlockForm, GeneratorForm, ImportForm
+from app.blueprints.seating.forms import (
+    BlockForm,
+    GeneratorForm,
+    ImportForm,
+    SalesSettingsForm,
+)
 from app.blueprints.seating.render import zone_label
 from app.extensions import db
 from app.models import Event, Organization
-from app.services import seating
+from app.services import orders, seating
 from app.services.errors import DomainError
 from app.services.events import org_event
 from app.web import hx_redirect, render_page_or_block
@@ -30,14 +36,17 @@ def _org_event_or_404(org: Organization, event_slug: str) -> Event:
     return event
 
 
-def _manage_page(event: Event, *, generator=None, importer=None, blocker=None,
+def _manage_page(event: Event, *, generator=None, importer=None, blocker=None, sales=None,
                  status: int = 200):
     seats = seating.load_seat_map(event, None)
+    current = seating.sales_settings(event)
     return render_page_or_block(
         MANAGE, "content", status=status, event=event, org=event.organization, seats=seats,
         generator=generator or GeneratorForm(formdata=None),
         importer=importer or ImportForm(formdata=None),
         blocker=blocker or BlockForm(formdata=None),
+        sales=sales or SalesSettingsForm(formdata=None, obj=current),
+        org_payment_minutes=orders.payment_settings(event.organization).payment_minutes,
         blocked=[s for s in seats.seats if s.status == "blocked"] if seats else [],
         zone_labels={z.id: zone_label(z) for z in seats.zones} if seats else {})
 
@@ -114,3 +123,23 @@ def block(org: Organization, event_slug: str):
             verb = "taken out of sale" if form.action.data == "block" else "put back on sale"
             return _manage_done(event, f"{count} {'seat' if count == 1 else 'seats'} {verb}.")
     return _manage_page(event, blocker=form, status=422)
+
+
+@bp.post("/orgs/<org_slug>/events/<event_slug>/seating/settings")
+@org_role_required(*ORGANIZER_ROLES)
+def sales_settings(org: Organization, event_slug: str):
+    event, form = _org_event_or_404(org, event_slug), SalesSettingsForm()
+    if seating.sales_settings(event) is None:
+        abort(404)  # no seat map yet: nothing to set
+    if form.validate():
+        try:
+            seating.update_sales_settings(event, seating.SalesSettings(
+                form.hold_minutes.data, form.max_seats_per_order.data,
+                form.payment_minutes.data), current_user)
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+        else:
+            db.session.commit()
+            return _manage_done(event, "Sales settings saved.")
+    return _manage_page(event, sales=form, status=422)

@@ -8,7 +8,7 @@ all in the caller's transaction. A free order is paid on the spot.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import update
@@ -30,7 +30,7 @@ from app.services.orders import claims, settings
 from app.services.orders.codes import new_order_code
 from app.services.orders.errors import CartChanged, CartEmpty, PaymentMethodUnavailable
 from app.services.orders.payment_state import mark_paid
-from app.services.seating import cart_summary, live
+from app.services.seating import cart_summary, event_seating, live
 from app.services.seating.holds import refuse
 from app.services.seating.views import CartSummary
 
@@ -75,6 +75,7 @@ class CheckoutView:
     expires_at: datetime | None
     methods: list[tuple[str, str]]
     payment_settings: OrganizationPaymentSettings
+    payment_minutes: int  # how long a card payment may take: the event's, else the org's
 
 
 def ticket_slots(event: Event, cart_id: str | None, now: datetime,
@@ -117,15 +118,22 @@ def checkout_view(event: Event, cart_id: str | None, now: datetime | None = None
     if summary.empty:
         raise CartEmpty()
     org_settings = settings.payment_settings(event.organization)
+    seating_settings = event_seating(event)
+    own = seating_settings.payment_minutes if seating_settings is not None else None
     return CheckoutView(ticket_slots(event, cart_id, now, summary), summary.total,
                         summary.currency, summary.expires_at,
-                        available_methods(event, summary.total, org_settings), org_settings)
+                        available_methods(event, summary.total, org_settings), org_settings,
+                        own or org_settings.payment_minutes)
 
 
-def _window_end(org_settings: OrganizationPaymentSettings, method: str,
-                now: datetime) -> datetime:
+def _window_end(org_settings: OrganizationPaymentSettings, method: str, now: datetime,
+                event_minutes: int | None = None) -> datetime:
+    """When the order's seats go back on sale unless it is paid: the approval window for a
+    manual payment; for a card, the event's payment window, else the organization's."""
     if method == PaymentMethod.MANUAL:
         return now + settings.approval_window(org_settings)
+    if event_minutes:
+        return now + timedelta(minutes=event_minutes)
     return now + settings.payment_window(org_settings)  # card; free orders pay at once
 
 
@@ -146,7 +154,7 @@ def place_order(event: Event, cart_id: str | None, buyer: User,
     org_settings = settings.payment_settings(event.organization)
     if method not in dict(available_methods(event, total, org_settings)):
         raise refuse(PaymentMethodUnavailable(), lock)
-    until = _window_end(org_settings, method, now)
+    until = _window_end(org_settings, method, now, lock.payment_minutes)
     order = Order(code=new_order_code(), event_id=event.id, user_id=buyer.id,
                   buyer_email=buyer.email, buyer_name=buyer.name, currency=slots[0].currency,
                   status=OrderStatus.PENDING_PAYMENT, total=total, created_at=now,

@@ -54,6 +54,7 @@ from app.services.seating.queries import (
     seat_views,
     zone_views,
 )
+from app.services.seating.sales import SalesSettings, sales_settings, update_sales_settings
 from app.services.seating.seatmaps import (
     DEMO_PRICES,
     SectionSpec,
@@ -82,7 +83,8 @@ __all__ = [
     "DEMO_PRICES", "BestAvailable", "CartLine", "CartSummary", "Changes",
     "GeneralAdmissionView", "HeldSeat", "HoldExpired", "HoldLimitReached", "HoldOutcome",
     "LiveState", "LiveView", "NoSeatMap", "NoSeatsTogether", "NotEnoughSeats", "SeatMapView",
-    "SeatStatus", "SeatTaken", "SeatUnavailable", "SeatView", "SeatingError", "SeatingSettings",
+    "SalesSettings", "SeatStatus", "SeatTaken", "SeatUnavailable", "SeatView", "SeatingError",
+    "SeatingSettings",
     "SectionSpec", "ZoneView", "add_general_admission", "attach_cart", "attach_seat_map",
     "attach_user", "best_available", "block_seats", "cart_summary", "cart_view", "changes_since",
     "current_version", "demo_seat_map", "event_seating", "expire_due", "expire_holds",
@@ -90,5 +92,6 @@ __all__ = [
     "hold_for_cart", "hold_general_admission", "hold_seat", "hold_seats",
     "import_seat_map_csv", "live_seats", "live_state", "live_view", "load_seat_map",
     "poll_changes", "release_cart", "release_general_admission",
-    "release_seat", "seat_status_for", "seat_views", "unblock_seats", "zone_views",
+    "release_seat", "sales_settings", "seat_status_for", "seat_views", "unblock_seats",
+    "update_sales_settings", "zone_views",
 ]

@@ -52,6 +52,7 @@ class EventLock:
     hold_minutes: int
     max_seats_per_order: int
     next_expiry_at: datetime | None
+    payment_minutes: int | None = None  # the event's own payment window, if it has one
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def _seating_update(event_id: int, **values):
 _LOCK = (update(SEATING).where(SEATING.c.event_id == bindparam("event"))
          .values(version=SEATING.c.version + 1)
          .returning(SEATING.c.version, SEATING.c.seat_map_id, SEATING.c.hold_minutes,
-                    SEATING.c.max_seats_per_order, SEATING.c.next_expiry_at))
+                    SEATING.c.max_seats_per_order, SEATING.c.next_expiry_at,
+                    SEATING.c.payment_minutes))
 
 
 def lock_event(event_id: int) -> EventLock:
