@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from app.extensions import db
+from app.models.checkin import EventGateAssignment
 from app.models.orders import Order, OrderLine, OrderStatus, PaymentMethod
 from app.models.tickets import Ticket
 from app.models.types import utcnow
@@ -112,4 +113,19 @@ ROUTES = [
     Route("checkin.assign_gate_staff", "POST", lambda w: _organizer(w, "/gate-staff"),
           {**ORGANIZER, "organizer": 422, "site_admin": 422},
           data=lambda w: {"email": "nobody@example.test"}, note="no such account"),
+    Route("checkin.remove_gate_staff", "POST",
+          lambda w: _organizer(w, f"/gate-staff/{_assignment(w, w.event)}/remove"),
+          ORGANIZER_POST),
+    Route("checkin.remove_gate_staff", "POST",
+          lambda w: _organizer(w, f"/gate-staff/{_assignment(w, w.other_event)}/remove"),
+          {**ORGANIZER, "organizer": 404, "site_admin": 404},
+          note="another organization's event's gate staff under this event's address"),
 ]
+
+
+def _assignment(world, event) -> int:
+    """A fresh per-event gate assignment of the vendor's account at `event` (its id)."""
+    assignment = EventGateAssignment(event_id=event.id, user_id=world.users["vendor"].id)
+    db.session.add(assignment)
+    db.session.commit()
+    return assignment.id

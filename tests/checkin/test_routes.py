@@ -161,3 +161,30 @@ def test_organizer_screen_shows_counts_conflicts_and_settings(gate, make_user, m
     assert desk.post(f"{url}/gate-staff", data={"email": "nobody@example.test"}
                      ).status_code == 422
     assert client.get(url).status_code == 403  # gate staff: scanner only
+
+
+def test_per_event_gate_staff_can_be_removed(gate, make_user, make_member, login_as):
+    _, event, tickets = gate
+    organizer = make_user()
+    make_member(organizer, event.organization, Role.OWNER)
+    desk = login_as(organizer)
+    helper = make_user(name="Hal Helper")
+    url = f"/orgs/{event.organization.slug}/events/{event.slug}/checkin"
+    assert desk.post(f"{url}/gate-staff", data={"email": helper.email}).status_code == 303
+    scanner = login_as(helper)
+    assert scanner.post(f"/checkin/{event.slug}/scan", data={
+        "code": tickets[0].qr_payload, "session_id": ""},
+        headers={"Accept": "application/json"}).json["result"] == "valid"
+
+    assignment = db.session.scalar(db.select(EventGateAssignment.id).where(
+        EventGateAssignment.user_id == helper.id))
+    html = desk.get(url).get_data(as_text=True)
+    assert "Hal Helper" in html and f"/gate-staff/{assignment}/remove" in html
+    assert desk.post(f"{url}/gate-staff/{assignment}/remove").status_code == 303
+    assert f"/gate-staff/{assignment}/remove" not in desk.get(url).get_data(as_text=True)
+    # the next scan, on either path, is refused; the person keeps their account
+    assert scanner.post(f"/checkin/{event.slug}/scan", data={
+        "code": tickets[1].qr_payload, "session_id": ""},
+        headers={"Accept": "application/json"}).status_code == 404
+    assert scanner.get(f"/checkin/{event.slug}").status_code == 404
+    assert desk.post(f"{url}/gate-staff/{assignment}/remove").status_code == 404  # gone

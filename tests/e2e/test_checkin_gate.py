@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from app.extensions import db
 from app.models import Role
+from app.models.checkin import EventGateAssignment
 from tests.checkin.conftest import tickets_of
 from tests.e2e.conftest import PHONE
 from tests.tickets.conftest import Holder, make_order  # noqa: F401 (a shared fixture)
@@ -65,6 +67,9 @@ def test_gate_staff_scans_online_then_offline(make_order, make_user, make_member
     screenshot(page, "5-back-online")
     assert page.js_errors == []
 
+    helper = make_user(name="Hal Helper")
+    db.session.add(EventGateAssignment(event_id=event.id, user_id=helper.id))
+    db.session.commit()
     desk = new_page(PHONE, 844)
     login_page(desk, organizer)
     desk.goto(f"/orgs/{event.organization.slug}/events/{event.slug}/checkin")
@@ -72,4 +77,7 @@ def test_gate_staff_scans_online_then_offline(make_order, make_user, make_member
     assert "Grace Hopper" in recent and "offline" in recent
     assert "Ada Lovelace" in recent
     screenshot(desk, "6-organizer")
+    desk.get_by_role("button", name="Remove Hal Helper from this event's gate staff").click()
+    expect(desk.get_by_text("Hal Helper can no longer scan at this event's gates.")
+           ).to_be_visible()
     assert desk.js_errors == []

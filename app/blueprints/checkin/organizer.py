@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 
 from app.authz import ORGANIZER_ROLES, org_role_required
 from app.blueprints.checkin import bp
@@ -62,4 +62,16 @@ def assign_gate_staff(org, event_slug: str):
         return _page(org, event, error=error.message, status=422)
     db.session.commit()
     flash(f"{user.name} can now scan at this event's gates.", "success")
+    return _back(org, event)
+
+
+@bp.post("/orgs/<org_slug>/events/<event_slug>/checkin/gate-staff/<int:assignment_id>/remove")
+@org_role_required(*ORGANIZER_ROLES)
+def remove_gate_staff(org, event_slug: str, assignment_id: int):
+    event = organizer_event(org, event_slug)
+    user = access.remove_gate_staff(event, assignment_id)
+    if user is None:
+        abort(404)
+    db.session.commit()
+    flash(f"{user.name} can no longer scan at this event's gates.", "success")
     return _back(org, event)

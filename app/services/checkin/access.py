@@ -83,6 +83,20 @@ def assign_gate_staff(event: Event, email: str) -> User:
     return user
 
 
+def remove_gate_staff(event: Event, assignment_id: int) -> User | None:
+    """Take away this event's gate role from the person of assignment `assignment_id`; the
+    person, or None when the assignment is not one of this event's. Their next scan is
+    refused (the right to scan is checked on every scan)."""
+    assignment = db.session.scalar(select(EventGateAssignment).where(
+        EventGateAssignment.id == assignment_id, EventGateAssignment.event_id == event.id))
+    if assignment is None:
+        return None
+    user = assignment.user
+    db.session.delete(assignment)
+    db.session.flush()
+    return user
+
+
 def gate_staff(event: Event) -> list[EventGateAssignment]:
     """People with the gate role for this event only."""
     return list(db.session.scalars(select(EventGateAssignment).where(
