@@ -188,3 +188,40 @@ def test_per_event_gate_staff_can_be_removed(gate, make_user, make_member, login
         headers={"Accept": "application/json"}).status_code == 404
     assert scanner.get(f"/checkin/{event.slug}").status_code == 404
     assert desk.post(f"{url}/gate-staff/{assignment}/remove").status_code == 404  # gone
+
+
+def test_search_by_name_offers_manual_check_in_at_the_gate(gate):
+    client, event, tickets = gate
+    found = client.post(f"/checkin/{event.slug}/scan", data={"code": "grace"},
+                        headers={"HX-Request": "true"})
+    html = found.get_data(as_text=True)
+    assert found.headers["HX-Retarget"] == "#results"
+    assert "Grace Hopper" in html and "Ada Lovelace" not in html
+    assert f'hx-post="/checkin/{event.slug}/manual"' in html and 'name="nonce"' in html
+    assert f'for="reason-{tickets[1].id}"' in html
+
+    verdict = client.post(f"/checkin/{event.slug}/manual", data={
+        "ticket_id": tickets[1].id, "reason": "Phone battery dead, ID checked"},
+        headers={"HX-Request": "true"})
+    assert 'data-result="valid"' in verdict.get_data(as_text=True)
+    row = db.session.scalar(db.select(CheckIn).where(CheckIn.ticket_id == tickets[1].id))
+    assert row.result == ScanResult.VALID
+    assert row.manual_reason == "Phone battery dead, ID checked"
+
+
+def test_organizer_desk_search_and_manual_check_in(gate, make_user, make_member, login_as):
+    _, event, tickets = gate
+    organizer = make_user()
+    make_member(organizer, event.organization, Role.OWNER)
+    desk = login_as(organizer)
+    page = f"/orgs/{event.organization.slug}/events/{event.slug}/checkin"
+    html = desk.get(f"{page}?q=ada").get_data(as_text=True)
+    assert "Ada Lovelace" in html and 'name="gate" value="Organizer desk"' in html
+    assert f'name="next" value="{page}"' in html
+
+    back = desk.post(f"/checkin/{event.slug}/manual", data={
+        "ticket_id": tickets[0].id, "reason": "Wristband list", "gate": "Organizer desk",
+        "next": page})
+    assert back.status_code == 303 and back.location.endswith(page)
+    row = db.session.scalar(db.select(CheckIn).where(CheckIn.ticket_id == tickets[0].id))
+    assert (row.result, row.gate) == (ScanResult.VALID, "Organizer desk")
