@@ -22,8 +22,10 @@ from tests.orders.conftest import hold
 from tests.statements import statements
 
 BUDGETS = {
-    "checkout page": 7,   # person, event, cart, organization, settings, nav (2)
-    "place order": 15,    # + seating lock, the cart under it, code, order, one line each
+    "checkout page": 8,   # person, event, cart, organization, settings, the event's own
+                          # payment window (seating settings), nav (2)
+    "place order": 16,    # + the event's payment window (the page's view is drawn first),
+                          # seating lock, the cart under it, code, order, one line each
                           # (SQLite; PostgreSQL batches them), holds, change log, charge
     "gateway page": 4,    # charge with order and event, nav (3)
     "pay": 2,             # charge with order and event, the charge's update
