@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from flask import Response, current_app, make_response, redirect, request
 from jinja2_fragments import render_block
+from werkzeug.routing import IntegerConverter
 
 
 def is_htmx() -> bool:
@@ -40,6 +41,15 @@ def _render_blocks(template: str, block: str, oob: Iterable[str], context: dict)
     parts += [render_block(app.jinja_env, template, name, **context, swap_oob=True)
               for name in oob]
     return "".join(parts)
+
+
+class DatabaseIntConverter(IntegerConverter):
+    """`<int:…>` in every route: a number past the database's integer range matches no route
+    (404), instead of reaching a query that PostgreSQL refuses."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def hx_redirect(url: str) -> Response:

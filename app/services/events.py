@@ -191,13 +191,13 @@ def upcoming_public_events(limit: int = 6) -> list[Event]:
     ).scalars())
 
 
+_BY_SLUG = db.select(Event).where(Event.slug == bindparam("slug"))  # built once: a hot lookup
+
+
 def visible_event(slug: str, user: User | None) -> Event | None:
     """The event at `slug` if `user` may see it: public events for all, drafts for members."""
     event = db.session.execute(_BY_SLUG, {"slug": slug}).scalar_one_or_none()
     return _if_visible(event, user)
-
-
-_BY_SLUG = db.select(Event).where(Event.slug == bindparam("slug"))  # built once: a hot lookup
 
 
 def page_event(slug: str, user: User | None) -> Event | None:

@@ -161,3 +161,12 @@ def test_event_without_seat_map_or_draft_is_not_found(client, make_event, seat_m
     assert client.post(f"/events/{draft.event.slug}/seats/hold",
                        data={"seat_id": draft.seat("A-1")}).status_code == 404
     assert seating.cart_summary(draft.event, None).empty
+
+
+def test_a_seat_id_past_the_database_range_is_not_found(htmx_client, seat_map_event):
+    """`<int:…>` in every route stops at the database's integer range: 404, not a query
+    PostgreSQL refuses (a 500) or a search SQLite would run."""
+    se = seat_map_event()
+    base = f"/events/{se.event.slug}/seats"
+    assert htmx_client.post(f"{base}/{2**31}/hold").status_code == 404
+    assert htmx_client.post(f"{base}/{2**31 - 1}/hold").status_code == 409  # in range: refused

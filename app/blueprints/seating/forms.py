@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.services.seating import GeneralAdmissionView, SeatView, SectionSpec, ZoneView
+from app.services.seating.sales import HOLD_MINUTES, PAYMENT_MINUTES, TICKETS_PER_ORDER
 
 MAX_SECTIONS, MAX_ROWS, MAX_SEATS_PER_ROW = 20, 100, 200
 
@@ -238,9 +239,11 @@ class SalesSettingsForm(FlaskForm):
 
     hold_minutes = IntegerField("Seats are held for (minutes)", validators=[
         InputRequired("How many minutes are seats held in a cart?")],
-        render_kw={"min": 2, "max": 60, "inputmode": "numeric"})
+        render_kw={"min": HOLD_MINUTES[0], "max": HOLD_MINUTES[1], "inputmode": "numeric"})
     max_seats_per_order = IntegerField("Tickets per order, at most", validators=[
         InputRequired("How many tickets may one order have?")],
-        render_kw={"min": 1, "max": 50, "inputmode": "numeric"})
+        render_kw={"min": TICKETS_PER_ORDER[0], "max": TICKETS_PER_ORDER[1],
+                   "inputmode": "numeric"})
     payment_minutes = IntegerField("Card payment window (minutes)", validators=[Optional()],
-                                   render_kw={"min": 5, "max": 120, "inputmode": "numeric"})
+                                   render_kw={"min": PAYMENT_MINUTES[0],
+                                              "max": PAYMENT_MINUTES[1], "inputmode": "numeric"})

@@ -123,7 +123,7 @@ def checkout_view(event: Event, cart_id: str | None, now: datetime | None = None
     return CheckoutView(ticket_slots(event, cart_id, now, summary), summary.total,
                         summary.currency, summary.expires_at,
                         available_methods(event, summary.total, org_settings), org_settings,
-                        own or org_settings.payment_minutes)
+                        settings.payment_window(org_settings, own) // timedelta(minutes=1))
 
 
 def _window_end(org_settings: OrganizationPaymentSettings, method: str, now: datetime,
@@ -132,9 +132,7 @@ def _window_end(org_settings: OrganizationPaymentSettings, method: str, now: dat
     manual payment; for a card, the event's payment window, else the organization's."""
     if method == PaymentMethod.MANUAL:
         return now + settings.approval_window(org_settings)
-    if event_minutes:
-        return now + timedelta(minutes=event_minutes)
-    return now + settings.payment_window(org_settings)  # card; free orders pay at once
+    return now + settings.payment_window(org_settings, event_minutes)  # free orders: paid at once
 
 
 def place_order(event: Event, cart_id: str | None, buyer: User,

@@ -44,8 +44,10 @@ def update_payment_settings(actor: User, org: Organization, *, bank_instructions
     return settings
 
 
-def payment_window(settings: OrganizationPaymentSettings) -> timedelta:
-    return timedelta(minutes=settings.payment_minutes)
+def payment_window(settings: OrganizationPaymentSettings,
+                   event_minutes: int | None = None) -> timedelta:
+    """How long a card payment may take: the event's own window, else the organization's."""
+    return timedelta(minutes=event_minutes or settings.payment_minutes)
 
 
 def approval_window(settings: OrganizationPaymentSettings) -> timedelta:

@@ -7,11 +7,10 @@ A change applies to what happens next: holds and orders already made keep their 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from app.extensions import db
 from app.models.accounts import User
-from app.models.audit import AuditEntry
 from app.models.events import Event
 from app.models.seating import EventSeating
 from app.services.errors import DomainError
@@ -42,31 +41,30 @@ def update_sales_settings(event: Event, settings: SalesSettings,
                           actor: User | None) -> SalesSettings:
     """Save the event's settings (flushes; the caller commits). Raises DomainError naming
     the field that is out of range, or NoSeatMap."""
-    _check("hold_minutes", settings.hold_minutes, HOLD_MINUTES, "Seats are held for")
+    _check("hold_minutes", settings.hold_minutes, HOLD_MINUTES, "Seats are held for", "minutes")
     _check("max_seats_per_order", settings.max_seats_per_order, TICKETS_PER_ORDER,
-           "An order has")
+           "An order has", "tickets")
     if settings.payment_minutes is not None:
         _check("payment_minutes", settings.payment_minutes, PAYMENT_MINUTES,
-               "A card payment may take")
+               "A card payment may take", "minutes")
     # Under the row's lock, so a hold or an order in flight sees the old or the new values.
     seating = db.session.get(EventSeating, event.id, with_for_update=True,
                              populate_existing=True)
     if seating is None:
         raise NoSeatMap()
+    from app.services.organizations import record_audit
+
     before = sales_settings(event)
     seating.hold_minutes = settings.hold_minutes
     seating.max_seats_per_order = settings.max_seats_per_order
     seating.payment_minutes = settings.payment_minutes
-    db.session.add(AuditEntry(
-        actor_id=actor.id if actor else None, organization_id=event.organization_id,
-        action="seating.sales_settings", object_type="event", object_id=event.id,
-        details={"before": before.__dict__, "after": settings.__dict__}))
     db.session.flush()
+    record_audit(actor, event.organization, "seating.sales_settings", event,
+                 before=asdict(before), after=asdict(settings))
     return settings
 
 
-def _check(field: str, value: int, bounds: tuple[int, int], what: str) -> None:
+def _check(field: str, value: int, bounds: tuple[int, int], what: str, unit: str) -> None:
     low, high = bounds
     if not low <= value <= high:
-        unit = "tickets" if field == "max_seats_per_order" else "minutes"
         raise DomainError(f"{what} {low} to {high} {unit}.", field)
