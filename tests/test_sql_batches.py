@@ -1,0 +1,163 @@
+"""Statement batches (app/sql_batches.py): the same answers on both backends, one message per
+batch on PostgreSQL, transactions that begin, commit and roll back as asked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    Numeric,
+    String,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    text,
+)
+
+from app.extensions import db
+from app.models import Membership, Organization, Role
+from app.models.types import UTCDateTime, str_enum
+from app.sql_batches import Statement, run, statement
+
+ORGS = Organization.__table__
+
+
+@statement("test_echo")
+def ECHO(dialect: str):
+    return select(bindparam("number", type_=Integer), bindparam("words", type_=String),
+                  bindparam("when", type_=UTCDateTime()), bindparam("role", type_=str_enum(Role)),
+                  cast(bindparam("amount", type_=Numeric(10, 2)), Numeric(10, 2)))
+
+
+@statement("test_add_org")
+def ADD_ORG(dialect: str):
+    return insert(ORGS).values(name=bindparam("name"), slug=bindparam("slug"),
+                               created_at=bindparam("at", type_=UTCDateTime())
+                               ).returning(ORGS.c.id, ORGS.c.created_at)
+
+
+@statement("test_count_orgs")
+def COUNT_ORGS(dialect: str):
+    slugs = (ORGS.c.slug == func.any(bindparam("slugs", type_=ARRAY(String)))
+             if dialect == "postgresql" else
+             ORGS.c.slug.in_(bindparam("slugs", expanding=True)))
+    return select(func.count()).where(slugs, ORGS.c.name.like("%co"))
+
+
+@statement("test_prepared")
+def PREPARED(dialect: str):
+    return text("SELECT name FROM pg_prepared_statements ORDER BY name").columns(name=String)
+
+
+def _orgs(*slugs: str) -> int:
+    return db.session.scalar(select(func.count()).where(ORGS.c.slug.in_(slugs)))
+
+
+def test_values_and_answers_keep_their_types_on_both_backends():
+    when = datetime(2026, 12, 2, 19, 4, 5, 123456, tzinfo=UTC)
+    [echo] = run([ECHO(number=7, words="it's 100%", when=when, role=Role.GATE,
+                       amount=Decimal("12.50"))])
+    assert echo.rows == [(7, "it's 100%", when, Role.GATE, Decimal("12.50"))]
+    number, words, at, role, amount = echo.rows[0]
+    assert at.utcoffset() == timedelta(0) and isinstance(role, Role)
+
+
+def test_a_batch_that_begins_and_commits_is_one_transaction():
+    at = datetime.now(UTC)
+    outcomes = run([ADD_ORG(name="Disco", slug="disco", at=at),
+                    ADD_ORG(name="Tabasco", slug="tabasco", at=at),
+                    COUNT_ORGS(slugs=["disco", "tabasco", "other"])], begin=True, commit=True)
+    db.session.commit()
+    assert [len(o.rows) for o in outcomes[:2]] == [1, 1]
+    assert outcomes[0].rows[0][1] == at
+    assert outcomes[2].rows == [(2,)]  # the batch sees its own writes, LIKE's % intact
+    db.session.remove()
+    assert _orgs("disco", "tabasco") == 2
+
+
+def test_a_batch_that_is_not_committed_is_rolled_back_with_the_session():
+    at = datetime.now(UTC)
+    run([ADD_ORG(name="Gone", slug="gone", at=at)], begin=True)
+    [count] = run([COUNT_ORGS(slugs=["gone"])])
+    assert count.rows == [(0,)]  # the name is not like "%co"
+    db.session.rollback()
+    db.session.remove()
+    assert _orgs("gone") == 0
+
+
+def test_batches_join_the_session_transaction_with_its_pending_objects_first(make_user):
+    user = make_user()
+    org = Organization(name="Pending", slug="pending")
+    db.session.add_all([org, Membership(user=user, organization=org, role=Role.GATE)])
+    [added] = run([ADD_ORG(name="Joined", slug="joined", at=datetime.now(UTC))],
+                  begin=True, commit=True)  # inside the session's transaction: no commit
+    assert org.id is not None and len(added.rows) == 1
+    db.session.rollback()
+    db.session.remove()
+    assert _orgs("pending", "joined") == 0
+
+
+def test_a_failed_batch_undoes_its_statements_and_leaves_the_session_usable():
+    at = datetime.now(UTC)
+    run([ADD_ORG(name="Taken", slug="taken", at=at)], begin=True, commit=True)
+    db.session.commit()
+    with pytest.raises(Exception) as raised:
+        run([ADD_ORG(name="First", slug="first", at=at),
+             ADD_ORG(name="Again", slug="taken", at=at)], begin=True, commit=True)
+    assert "unique" in str(raised.value).lower()
+    db.session.rollback()
+    db.session.remove()
+    assert _orgs("first") == 0 and _orgs("taken") == 1
+    [echo] = run([COUNT_ORGS(slugs=["taken"])])
+    assert echo.rows == [(0,)]
+
+
+def test_statement_names_are_checked():
+    with pytest.raises(ValueError):
+        Statement("Not A Name", lambda dialect: select(1))
+    with pytest.raises(ValueError):
+        Statement("test_echo", lambda dialect: select(1))
+
+
+@pytest.mark.postgres
+def test_each_statement_is_prepared_once_per_connection_and_again_after_discard():
+    def echo(number: int) -> tuple:
+        [outcome] = run([ECHO(number=number, words="", when=datetime.now(UTC), role=Role.GATE,
+                              amount=1)])
+        return outcome.rows[0][0]
+
+    def prepared() -> list[str]:
+        return [row[0] for row in run([PREPARED()])[0].rows]
+
+    assert (echo(1), echo(2)) == (1, 2)
+    assert prepared().count("mq_test_echo") == 1
+    driver = db.session.connection().connection.driver_connection
+    driver.execute("DISCARD ALL")  # the server forgets; the next batch prepares again
+    assert "mq_test_echo" not in prepared()
+    assert echo(3) == 3
+    assert prepared().count("mq_test_echo") == 1
+
+
+@pytest.mark.postgres
+def test_a_batch_is_one_message(monkeypatch):
+    from psycopg import ClientCursor
+
+    messages: list[str] = []
+    execute = ClientCursor.execute
+
+    def spy(self, query, *args, **kwargs):
+        messages.append(query)
+        return execute(self, query, *args, **kwargs)
+
+    monkeypatch.setattr(ClientCursor, "execute", spy)
+    run([ADD_ORG(name="One", slug="one", at=datetime.now(UTC)),
+         COUNT_ORGS(slugs=["one"])], begin=True, commit=True)
+    db.session.commit()
+    assert len(messages) == 1
+    assert messages[0].startswith("BEGIN; ") and messages[0].endswith("; COMMIT")
