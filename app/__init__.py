@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     values.update(config or {})
     app.config.update(values)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    _keep_prepared_statements(app)
     app.instance_path = app.config["INSTANCE_PATH"]
     if app.config.get("TRUSTED_PROXIES"):
         n = app.config["TRUSTED_PROXIES"]
@@ -42,6 +43,18 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config.get("TESTING"):
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _keep_prepared_statements(app: Flask) -> None:
+    """On PostgreSQL, turn psycopg's automatic prepared statements off: it deallocates every
+    prepared statement of a connection whenever it rolls back (which the session does after
+    each request that only read), including the statements `app.sql_batches` prepares and
+    keeps for the hot paths."""
+    if not str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        return
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _init_extensions(app: Flask) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     bindparam,
     cast,
+    create_engine,
     func,
     insert,
     select,
@@ -126,22 +127,38 @@ def test_statement_names_are_checked():
 
 
 @pytest.mark.postgres
-def test_each_statement_is_prepared_once_per_connection_and_again_after_discard():
-    def echo(number: int) -> tuple:
-        [outcome] = run([ECHO(number=number, words="", when=datetime.now(UTC), role=Role.GATE,
-                              amount=1)])
-        return outcome.rows[0][0]
+def test_each_statement_is_prepared_once_per_connection_and_again_after_discard(app):
+    from app.sql_batches import _run_on_its_own
+
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0,
+                           connect_args={"prepare_threshold": None})  # one connection
+
+    def echo(number: int) -> int:
+        [outcome] = _run_on_its_own(engine, [ECHO(number=number, words="",
+                                                  when=datetime.now(UTC), role=Role.GATE,
+                                                  amount=1)])
+        return outcome.rows[0].number
 
     def prepared() -> list[str]:
-        return [row[0] for row in run([PREPARED()])[0].rows]
+        return [row.name for row in _run_on_its_own(engine, [PREPARED()])[0].rows]
 
-    assert (echo(1), echo(2)) == (1, 2)
-    assert prepared().count("mq_test_echo") == 1
-    driver = db.session.connection().connection.driver_connection
-    driver.execute("DISCARD ALL")  # the server forgets; the next batch prepares again
-    assert "mq_test_echo" not in prepared()
-    assert echo(3) == 3
-    assert prepared().count("mq_test_echo") == 1
+    try:
+        assert (echo(1), echo(2)) == (1, 2)
+        assert prepared().count("mq_test_echo") == 1
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("DISCARD ALL")  # the server forgets what it prepared
+        assert "mq_test_echo" not in prepared()
+        assert echo(3) == 3
+        assert prepared().count("mq_test_echo") == 1
+    finally:
+        engine.dispose()
+
+
+def test_parameters_must_match_the_statement():
+    with pytest.raises(TypeError):
+        run([COUNT_ORGS(slugs=["a"], name="a constant of the construct")])
+    with pytest.raises(TypeError):
+        run([ECHO(number=1)])
 
 
 @pytest.mark.postgres

@@ -14,18 +14,19 @@ session takes this lean path instead, with the same rules and the same guarantee
   `checkins` still decide which of two racing gates wins, and a nonce seen before still
   returns the original verdict.
 
-On PostgreSQL those statements run without BEGIN and COMMIT (each commits by itself): a scan
-writes one row with one statement, and READ COMMITTED gives each statement its own snapshot
-in a transaction anyway, so nothing is lost but two round trips.
+Both are statements of `app.sql_batches`: on PostgreSQL each is one round trip to a plan the
+connection keeps, and, the session having no transaction yet, each commits by itself (no
+BEGIN or COMMIT of its own): a scan writes one row with one statement, and READ COMMITTED
+gives each statement its own snapshot in a transaction anyway.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from sqlalchemy import Integer, String, and_, bindparam, exists, or_, select, true
 
+from app import sql_batches
 from app.extensions import db
 from app.models.accounts import Membership, User
 from app.models.checkin import CredentialKind, Direction, EventGateAssignment, ScanResult
@@ -47,6 +48,7 @@ from app.services.checkin.scan import (
 from app.services.checkin.vendor_passes import looks_like_vendor_pass
 from app.services.checkin.verify import Credential, UnreadableCredential, read_form
 from app.services.tickets import signing
+from app.sql_batches import Statement
 
 KEY_CACHE_SIZE = 1024
 
@@ -97,7 +99,6 @@ def scan_at_gate(request: GateScan) -> Verdict:
 
     Raises `NotSignedIn` or `NotAllowed` (nothing is recorded then)."""
     user_id, version = _login(request.login)
-    _statements_commit_themselves()
     at = utcnow()
     try:
         organization_id, credential = _verified(request.code)
@@ -130,13 +131,6 @@ def _login(login: str) -> tuple[int, int]:
     if not user_id.isdigit() or not version.isdigit() or int(user_id) > 2**31 - 1:
         raise NotSignedIn()
     return int(user_id), int(version)
-
-
-def _statements_commit_themselves() -> None:
-    """On PostgreSQL, let this scan's statements commit one by one (see the docstring)."""
-    if db.session().in_transaction() or db.engine.dialect.name != "postgresql":
-        return
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def _verified(code: str) -> tuple[int, Credential]:
@@ -176,16 +170,19 @@ def _gate_state(user_id: int, version: int, request: GateScan, ticket_id: int):
     session's fit, and ticket `ticket_id`'s state (`scan.state_columns`): one statement."""
     params = {"user_id": user_id, "version": version, "slug": request.event_slug,
               "ticket_id": ticket_id, "scope": request.session_id or 0}
-    if request.session_id is not None:
-        params["session_id"] = request.session_id
-    query = _gate_state_query(request.session_id is not None)
-    return db.session.connection().execute(query, params).one_or_none()
+    if request.session_id is None:
+        return sql_batches.run([_GATE_STATE(**params)])[0].one_or_none()
+    return sql_batches.run([_GATE_STATE_IN_SESSION(**params, session_id=request.session_id)]
+                           )[0].one_or_none()
 
 
-@cache
+_GATE_STATE = Statement("gate_state", lambda dialect: _gate_state_query(False))
+_GATE_STATE_IN_SESSION = Statement("gate_state_in_session",
+                                   lambda dialect: _gate_state_query(True))
+
+
 def _gate_state_query(names_session: bool):
-    """`_gate_state`'s statement, built once per process with bound parameters: building and
-    keying a statement this size costs more than running it."""
+    """`_gate_state`'s statement, with bound parameters."""
     user_id, version = bindparam("user_id", type_=Integer), bindparam("version", type_=Integer)
     ticket_id, scope = bindparam("ticket_id", type_=Integer), bindparam("scope", type_=Integer)
     person = (User.id == user_id, User.session_version == version)

@@ -15,13 +15,13 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app import sql_batches
 from app.extensions import db
 from app.models.checkin import (
     CheckIn,
@@ -43,6 +43,7 @@ from app.services.checkin.verify import (
     read_form,
     verify_signature,
 )
+from app.sql_batches import statement
 
 LABELS = {
     ScanResult.VALID: "VALID", ScanResult.ALREADY_IN: "ALREADY IN",
@@ -285,19 +286,19 @@ def _already_in(scan: ScanInput, gate: str | None, entered_at: datetime | None) 
     return f"at {when}" + (f" by {gate}" if gate else "")
 
 
-@cache
-def _insert_statement(dialect: str):
-    """`INSERT … ON CONFLICT DO NOTHING RETURNING id` into checkins, built once per dialect
-    (the values are bound at execution, so SQLAlchemy compiles it once, too)."""
+@statement("checkin_insert")
+def _checkin_insert(dialect: str):
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING id` into checkins, every column bound."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = CheckIn.__table__
-    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+    values = {c.name: bindparam(c.name, type_=c.type) for c in table.c if c.name != "id"}
+    return insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
 
 
 def _insert(values: dict) -> int | None:
     """Insert a check-in unless a unique index refuses it; its id, or None."""
-    connection = db.session.connection()
-    return connection.execute(_insert_statement(connection.dialect.name), values).scalar()
+    row = sql_batches.run([_checkin_insert(**values)])[0].one_or_none()
+    return row.id if row else None
 
 
 def _record(scan: ScanInput, at: datetime, outcome: _Outcome) -> Verdict:
