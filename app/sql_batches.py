@@ -26,11 +26,14 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from app.extensions import db
@@ -39,6 +42,7 @@ from app.extensions import db
 # PREPARE is not undone by a rollback, so what the server kept is unknown): the next message
 # then starts with DEALLOCATE ALL.
 _PREPARED = "marquee_prepared_statements"
+_AFTER_COMMIT = "marquee_batch_after_commit"  # key in a session's `info`
 # In SQLAlchemy's SQL for psycopg: a parameter, an escaped percent sign, a list in IN (...).
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%|__\[POSTCOMPILE_(\w+)\]")
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,50}")
@@ -171,27 +175,148 @@ def statement(name: str) -> Callable[[Callable[[str], Executable]], Statement]:
     return lambda build: Statement(name, build)
 
 
-def run(calls: Sequence[Call], *, begin: bool = False, commit: bool = False) -> list[Outcome]:
-    """Run `calls` in order; what each returned.
+def run(calls: Sequence[Call]) -> list[Outcome]:
+    """Run `calls` in order as one batch; what each returned.
 
-    - `begin`: the batch opens a transaction on the session's connection (on PostgreSQL, in
-      the same message) unless one is open already;
-    - `commit`: the batch ends the transaction that batches opened, in the same message.
-      Commit the session right after all the same (`db.session.commit()`): that ends the
-      session's own bookkeeping and runs its after-commit hooks, and on SQLite, where the
-      statements run one by one in the session's transaction, it is the commit;
-    - neither, outside a transaction: on PostgreSQL the batch runs on a pooled connection
-      of its own and commits as a whole at its end.
-    In a transaction the session began otherwise, batches join it and the caller's commit
-    ends it.
+    In the session's transaction (the caller's commit ends it) when it has one, and always
+    on SQLite; otherwise, on PostgreSQL, on a pooled connection of its own, committing as a
+    whole at its end (the session is not involved).
     """
     session = db.session()
     engine = db.engine
     if engine.dialect.name != "postgresql":
         return [_run_in_session(session, call) for call in calls]
-    if not begin and not session.in_transaction():
-        return _run_on_its_own(engine, calls)
-    return _run_in_session_transaction(session, calls, begin=begin, commit=commit)
+    if session.in_transaction():
+        return _Joined(session).run(calls)
+    return _run_on_its_own(engine, calls)
+
+
+@contextmanager
+def transaction() -> Iterator[Batches]:
+    """A transaction for several batches.
+
+    On PostgreSQL, when the session has no transaction, it has a pooled connection of its
+    own: BEGIN travels with its first batch, COMMIT with a batch run with `commit=True` or
+    with `commit()`, and leaving the block without a commit rolls it back. `owns` is True
+    then: nothing else sees its writes until it commits, and a refusal only needs to leave
+    the block. Otherwise (a session transaction, or SQLite) it is the session's
+    transaction: `commit` does nothing, the caller's commit ends it, and a refusal must undo
+    its own writes if the caller carries on.
+    """
+    session = db.session()
+    engine = db.engine
+    if engine.dialect.name != "postgresql" or session.in_transaction():
+        yield _Joined(session)
+        return
+    own = _Own(engine)
+    try:
+        yield own
+    finally:
+        own.close()
+
+
+class Batches:
+    owns: bool
+
+    def run(self, calls: Sequence[Call], *, commit: bool = False) -> list[Outcome]:
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the transaction has committed (never if it rolls back)."""
+        raise NotImplementedError
+
+
+class _Joined(Batches):
+    owns = False
+
+    def __init__(self, session):
+        self.session = session
+
+    def run(self, calls: Sequence[Call], *, commit: bool = False) -> list[Outcome]:
+        session = self.session
+        if session.get_bind().dialect.name != "postgresql":
+            return [_run_in_session(session, call) for call in calls]
+        if session.new or session.dirty or session.deleted:
+            session.flush()  # what the session holds goes first, as its own execute would do
+        connection = session.connection()
+        driver = connection.connection.driver_connection
+        return _send(connection.info, connection.dialect, driver, calls, False, False,
+                     undo=False)
+
+    def commit(self) -> None:
+        pass  # the caller's commit
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+class _Own(Batches):
+    owns = True
+
+    def __init__(self, engine):
+        self.dialect = engine.dialect
+        self.pooled = engine.raw_connection()
+        self.driver = self.pooled.driver_connection
+        self.driver.autocommit = True  # BEGIN and COMMIT travel with the batches
+        self.begun = self.committed = False
+        self.callbacks: list[Callable[[], None]] = []
+
+    def run(self, calls: Sequence[Call], *, commit: bool = False) -> list[Outcome]:
+        if self.committed:
+            raise RuntimeError("this transaction has committed")
+        first = not self.begun
+        self.begun = True
+        try:
+            outcomes = _send(self.pooled.info, self.dialect, self.driver, calls, first, commit,
+                             undo=True)
+        except _StatementsForgotten:
+            if not first:
+                raise
+            outcomes = _send(self.pooled.info, self.dialect, self.driver, calls, True, commit,
+                             undo=True)
+        if commit:
+            self._committed()
+        return outcomes
+
+    def commit(self) -> None:
+        if self.begun and not self.committed:
+            self.driver.commit()
+            self._committed()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        self.callbacks.append(callback)
+
+    def _committed(self) -> None:
+        self.committed = True
+        for callback in self.callbacks:
+            callback()
+
+    def close(self) -> None:
+        try:
+            if not self.driver.broken:
+                if _in_server_transaction(self.driver):
+                    self.driver.rollback()
+                self.driver.autocommit = False
+        finally:
+            self.pooled.close()
+
+
+def _after_session_commit(session) -> None:
+    for callback in session.info.pop(_AFTER_COMMIT, ()):
+        callback()
+
+
+def _after_session_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_AFTER_COMMIT, None)
+
+
+if not sa_event.contains(Session, "after_commit", _after_session_commit):
+    sa_event.listen(Session, "after_commit", _after_session_commit)
+    sa_event.listen(Session, "after_soft_rollback", _after_session_rollback)
 
 
 def _run_in_session(session, call: Call) -> Outcome:
@@ -224,36 +349,6 @@ def _run_on_its_own(engine, calls: Sequence[Call]) -> list[Outcome]:
                 driver.autocommit = False
     finally:
         pooled.close()
-
-
-def _run_in_session_transaction(session, calls: Sequence[Call], *, begin: bool,
-                                commit: bool) -> list[Outcome]:
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # what the session holds goes first, as its own execute would do
-    if session.in_transaction():
-        connection = session.connection()
-    else:
-        # psycopg would send BEGIN in a round trip of its own before the first statement;
-        # in autocommit mode it sends nothing and the batches run the transaction.
-        connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    driver = connection.connection.driver_connection
-    ours = driver.autocommit
-    in_transaction = _in_server_transaction(driver)
-    if not ours:  # psycopg's own transaction: the caller's commit ends it
-        begin = commit = False
-    elif in_transaction:  # a transaction an earlier batch began
-        begin = False
-    commit = commit and (begin or in_transaction)
-    # A batch may start again from nothing only if nothing before it is at stake.
-    retry = ours and not in_transaction
-    try:
-        return _send(connection.info, connection.dialect, driver, calls, begin, commit,
-                     undo=ours)
-    except _StatementsForgotten:
-        if not retry:
-            raise
-        return _send(connection.info, connection.dialect, driver, calls, begin, commit,
-                     undo=ours)
 
 
 class _StatementsForgotten(Exception):

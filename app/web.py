@@ -34,12 +34,20 @@ def render_page_or_block(template: str, block: str = "content", *, oob: Iterable
 
 def _render_blocks(template: str, block: str, oob: Iterable[str], context: dict) -> str:
     """`block`, then each out-of-band block, with the app's template context computed once
-    (not once per block: several blocks answer every seat click)."""
+    and one Jinja context for all the out-of-band blocks (not one per block: several
+    blocks answer every seat click)."""
     app = current_app._get_current_object()
     app.update_template_context(context)
-    parts = [render_block(app.jinja_env, template, block, **context)]
-    parts += [render_block(app.jinja_env, template, name, **context, swap_oob=True)
-              for name in oob]
+    oob = tuple(oob)
+    if not oob:
+        return render_block(app.jinja_env, template, block, **context)
+    page = app.jinja_env.get_template(template)
+    try:
+        parts = [app.jinja_env.concat(page.blocks[block](page.new_context(context)))]
+        shared = page.new_context({**context, "swap_oob": True})
+        parts += [app.jinja_env.concat(page.blocks[name](shared)) for name in oob]
+    except Exception:
+        app.jinja_env.handle_exception()
     return "".join(parts)
 
 

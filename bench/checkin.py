@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
 
-from bench._server import LoadResult, cpu_share, fresh_database, gunicorn
+from bench._server import LoadResult, analyze, cpu_share, fresh_database, gunicorn
 
 SLUG = "bench-gate"
 WARM_UP = 2.0
@@ -190,6 +190,7 @@ def main() -> None:
     secret_key = secrets.token_urlsafe(32)
     url = fresh_database("marquee_bench_checkin")
     codes, _, cookie, token = build(url, args.tickets, secret_key)
+    analyze(url)
     engine = create_engine(url)
     with engine.connect() as conn:
         public = bytes(conn.scalar(text("SELECT public_key FROM organization_keys")))

@@ -41,7 +41,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
 
-from bench._server import ROOT, fresh_database, gunicorn
+from bench._server import ROOT, analyze, fresh_database, gunicorn
 
 SLUG = "bench-checkout"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
@@ -213,6 +213,7 @@ def main() -> None:
            "SANDBOX_GATEWAY_ENABLED": "1", "SANDBOX_WEBHOOK_SECRET": secrets.token_hex(32),
            "SANDBOX_WEBHOOK_INPROCESS": "0", "MAIL_SERVER": ""}
     seats, cookies = build(url, args.clients, env)
+    analyze(url)
     print(f"built: {len(seats):,} seats, {args.clients} buyers; gunicorn -w 2, PostgreSQL, "
           f"Redis, 1 worker ({' > '.join(args.queues)}); {args.seconds:.0f} s")
     with gunicorn("bench.checkout:bench_app()", env) as base, \

@@ -28,7 +28,7 @@ from decimal import Decimal
 import psycopg
 from sqlalchemy import create_engine, text
 
-from bench._server import LoadResult, fresh_database, gunicorn, run_load
+from bench._server import LoadResult, analyze, fresh_database, gunicorn, run_load
 
 SLUG = "bench-hall"
 WARM_UP = 2.0  # seconds of unmeasured load before each measured run
@@ -131,6 +131,7 @@ def main() -> None:
 
     url = fresh_database("marquee_bench")
     event_id, first, last = build(url, args.seats)
+    analyze(url)
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         from bench.bare_holds import SCHEMA
 

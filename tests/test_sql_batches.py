@@ -24,7 +24,7 @@ from sqlalchemy import (
 from app.extensions import db
 from app.models import Membership, Organization, Role
 from app.models.types import UTCDateTime, str_enum
-from app.sql_batches import Statement, run, statement
+from app.sql_batches import Statement, run, statement, transaction
 
 ORGS = Organization.__table__
 
@@ -69,48 +69,63 @@ def test_values_and_answers_keep_their_types_on_both_backends():
     assert at.utcoffset() == timedelta(0) and isinstance(role, Role)
 
 
-def test_a_batch_that_begins_and_commits_is_one_transaction():
+def test_a_transaction_of_batches_commits_as_one():
     at = datetime.now(UTC)
-    outcomes = run([ADD_ORG(name="Disco", slug="disco", at=at),
-                    ADD_ORG(name="Tabasco", slug="tabasco", at=at),
-                    COUNT_ORGS(slugs=["disco", "tabasco", "other"])], begin=True, commit=True)
+    called = []
+    with transaction() as tx:
+        tx.after_commit(lambda: called.append("committed"))
+        outcomes = tx.run([ADD_ORG(name="Disco", slug="disco", at=at),
+                           ADD_ORG(name="Tabasco", slug="tabasco", at=at),
+                           COUNT_ORGS(slugs=["disco", "tabasco", "other"])], commit=True)
+        tx.commit()  # the batch committed already: nothing more
     db.session.commit()
     assert [len(o.rows) for o in outcomes[:2]] == [1, 1]
-    assert outcomes[0].rows[0][1] == at
+    assert outcomes[0].rows[0].created_at == at
     assert outcomes[2].rows == [(2,)]  # the batch sees its own writes, LIKE's % intact
+    assert called == ["committed"]  # once
     db.session.remove()
     assert _orgs("disco", "tabasco") == 2
 
 
-def test_a_batch_that_is_not_committed_is_rolled_back_with_the_session():
-    at = datetime.now(UTC)
-    run([ADD_ORG(name="Gone", slug="gone", at=at)], begin=True)
-    [count] = run([COUNT_ORGS(slugs=["gone"])])
-    assert count.rows == [(0,)]  # the name is not like "%co"
-    db.session.rollback()
+def test_a_transaction_left_without_commit_is_rolled_back():
+    called = []
+    with transaction() as tx:
+        tx.after_commit(lambda: called.append(True))
+        tx.run([ADD_ORG(name="Gone", slug="gone", at=datetime.now(UTC))])
+        [count] = tx.run([COUNT_ORGS(slugs=["gone"])])
+        assert count.rows == [(0,)]  # the name is not like "%co"
+        owns = tx.owns
+    db.session.rollback()  # SQLite: the session's transaction, the caller's to end
     db.session.remove()
-    assert _orgs("gone") == 0
+    assert _orgs("gone") == 0 and called == []
+    assert owns == (db.engine.dialect.name == "postgresql")
 
 
 def test_batches_join_the_session_transaction_with_its_pending_objects_first(make_user):
     user = make_user()
     org = Organization(name="Pending", slug="pending")
     db.session.add_all([org, Membership(user=user, organization=org, role=Role.GATE)])
-    [added] = run([ADD_ORG(name="Joined", slug="joined", at=datetime.now(UTC))],
-                  begin=True, commit=True)  # inside the session's transaction: no commit
-    assert org.id is not None and len(added.rows) == 1
+    called = []
+    with transaction() as tx:
+        assert not tx.owns
+        tx.after_commit(lambda: called.append(True))
+        [added] = tx.run([ADD_ORG(name="Joined", slug="joined", at=datetime.now(UTC))],
+                         commit=True)  # the caller's transaction: no commit
+        tx.commit()
+    [alone] = run([COUNT_ORGS(slugs=["joined", "pending"])])  # joins it too
+    assert org.id is not None and len(added.rows) == 1 and alone.rows == [(0,)]
     db.session.rollback()
     db.session.remove()
-    assert _orgs("pending", "joined") == 0
+    assert _orgs("pending", "joined") == 0 and called == []
 
 
 def test_a_failed_batch_undoes_its_statements_and_leaves_the_session_usable():
     at = datetime.now(UTC)
-    run([ADD_ORG(name="Taken", slug="taken", at=at)], begin=True, commit=True)
+    run([ADD_ORG(name="Taken", slug="taken", at=at)])
     db.session.commit()
-    with pytest.raises(Exception) as raised:
-        run([ADD_ORG(name="First", slug="first", at=at),
-             ADD_ORG(name="Again", slug="taken", at=at)], begin=True, commit=True)
+    with pytest.raises(Exception) as raised, transaction() as tx:
+        tx.run([ADD_ORG(name="First", slug="first", at=at),
+                ADD_ORG(name="Again", slug="taken", at=at)], commit=True)
     assert "unique" in str(raised.value).lower()
     db.session.rollback()
     db.session.remove()
@@ -173,8 +188,9 @@ def test_a_batch_is_one_message(monkeypatch):
         return execute(self, query, *args, **kwargs)
 
     monkeypatch.setattr(ClientCursor, "execute", spy)
-    run([ADD_ORG(name="One", slug="one", at=datetime.now(UTC)),
-         COUNT_ORGS(slugs=["one"])], begin=True, commit=True)
-    db.session.commit()
+    with transaction() as tx:
+        tx.run([ADD_ORG(name="One", slug="one", at=datetime.now(UTC)),
+                COUNT_ORGS(slugs=["one"])], commit=True)
     assert len(messages) == 1
     assert messages[0].startswith("BEGIN; ") and messages[0].endswith("; COMMIT")
+    assert not db.session().in_transaction()  # the session was not involved

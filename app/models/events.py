@@ -19,6 +19,10 @@ class EventStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# A public event's page is up for everyone; a cancelled one stays up and says so.
+PUBLIC_STATUSES = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+
+
 class EventPhase(enum.StrEnum):
     UPCOMING = "upcoming"
     ONGOING = "ongoing"
@@ -81,7 +85,7 @@ class Event(db.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status in (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+        return self.status in PUBLIC_STATUSES
 
 
 class EventSession(db.Model):

@@ -20,30 +20,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import and_, delete, select, update
 
+from app import sql_batches
 from app.extensions import db
-from app.models.events import Event
+from app.models.accounts import User
+from app.models.events import Event, EventStatus
 from app.models.seating import EventSeating, Hold, HoldStatus, Seat, TicketType
 from app.models.types import utcnow
 from app.services.errors import DomainError
+from app.services.events import EVENT_FACTS, may_see
 from app.services.seating import live
 from app.services.seating.claims import (
     HOLDS,
-    claim_seats,
-    logs_changes,
+    SEAT_CHANGE_LOG,
+    SEAT_CLAIM,
     on_conflict,
     upsert_insert,
 )
 from app.services.seating.errors import (
     HoldExpired,
     HoldLimitReached,
+    NoSeatMap,
     SeatTaken,
     SeatUnavailable,
 )
-from app.services.seating.queries import cart_view
+from app.services.seating.queries import cart_call, cart_from_rows, cart_view
 from app.services.seating.views import CartSummary, HeldSeat, HoldOutcome, SeatingSettings
 
 ACTIVE = (HoldStatus.HELD, HoldStatus.ORDERED)
@@ -79,7 +84,8 @@ def hold_time(hold_minutes: int) -> timedelta:
 
 def refuse(error: DomainError, lock: live.EventLock | None = None,
            inserted: Iterable[HeldSeat] = ()) -> DomainError:
-    """Undo this operation's writes (claims it made, the version it took); return `error`."""
+    """Undo this operation's writes in the caller's transaction (claims it made and, with
+    `lock`, the version it took); return `error`."""
     undo = [hold.id for hold in inserted]
     if undo:
         db.session.execute(delete(HOLDS).where(HOLDS.c.id.in_(undo)))
@@ -146,48 +152,108 @@ def hold_seats(event: Event, seat_ids: Iterable[int], cart_id: str, user_id: int
 def hold_for_cart(event: Event, seat_ids: Iterable[int], cart_id: str,
                   user_id: int | None = None, *, now: datetime | None = None) -> HoldOutcome:
     """`hold_seats`, answering also with the cart as it stands after the hold (its lines and
-    its seats drawn) and the settings, so that the caller reads nothing more.
+    its seats drawn) and the settings, so that the caller reads nothing more."""
+    return _hold(event.slug, seat_ids, cart_id, user_id, now=now)
 
-    Four statements under the event's lock: the lock, the claim (which reads the seat facts
-    and checks the cart itself, see `claims`), the cart, the change log. Only a refusal reads
-    more, to explain itself.
+
+def hold_at(slug: str, seat_ids: Iterable[int], cart_id: str, viewer: User | None = None, *,
+            now: datetime | None = None) -> HoldOutcome:
+    """`hold_for_cart` at the event called `slug`, as `viewer` asks it (None: nobody
+    logged in): an event they may not see, or without a seat map, raises NoSeatMap. The
+    outcome carries the event's facts (`EVENT_FACTS`), enough to draw the answer."""
+    user_id = viewer.id if viewer is not None and viewer.is_authenticated else None
+    return _hold(slug, seat_ids, cart_id, user_id, now=now, viewer=viewer, check_visible=True)
+
+
+def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None, *,
+          now: datetime | None, viewer: User | None = None,
+          check_visible: bool = False) -> HoldOutcome:
+    """Two messages to the database, each one round trip on PostgreSQL (`app.sql_batches`):
+
+    1. BEGIN, lock the event's seating row (by slug) and read the event's facts;
+    2. the claim, its change log, the cart, the lowered next expiry and, when nothing was
+       claimed, the version given back; COMMIT too when one seat is asked for (it is
+       claimed or not: there is nothing half-done to undo).
+
+    Several seats are all-or-nothing: a third message commits them, or a refusal undoes
+    them (a transaction of its own rolls back; in the caller's transaction, the claims are
+    deleted and the version given back).
     """
     ids = list(dict.fromkeys(seat_ids))
     if not ids:
         raise DomainError("Choose at least one seat.", "seat")
     now = now or utcnow()
     if guard_disabled():
-        from app.services.seating.unguarded import hold_seats_unguarded
+        return _hold_unguarded(slug, ids, cart_id, user_id, now)
+    with sql_batches.transaction() as tx:
+        found, facts = (outcome.one_or_none() for outcome in tx.run(
+            [live.SEAT_LOCK(slug=slug), EVENT_FACTS(slug=slug)]))
+        lock = live.EventLock(*found) if found else None
+        undo = None if tx.owns else lock  # a transaction of its own just rolls back
+        if lock is None or (check_visible and
+                            not may_see(facts.status, facts.organization_id, viewer)):
+            raise refuse(NoSeatMap(), undo)
+        if facts.status != EventStatus.PUBLISHED:
+            raise refuse(SeatUnavailable("This event is cancelled: its seats are not on "
+                                         "sale."), undo)
+        outcome = _claim(tx, lock, facts, ids, cart_id, user_id, now)
+        tx.commit()
+    return outcome
 
-        holds = hold_seats_unguarded(event, ids, cart_id, user_id, now)
-        return HoldOutcome(holds, cart_view(event, cart_id, now=now), _settings(event.id))
-    lock = live.lock_event(event.id)
-    inserted = claim_seats(event.id, lock.seat_map_id, lock.version, ids, cart_id, user_id,
-                           lock.max_seats_per_order, now + hold_time(lock.hold_minutes), now)
-    view = cart_view(event, cart_id, now=now)
+
+def _claim(tx, lock: live.EventLock, facts, ids: list[int], cart_id: str,
+           user_id: int | None, now: datetime) -> HoldOutcome:
+    expiry = now + hold_time(lock.hold_minutes)
+    claimed, _, cart, _, _ = tx.run([
+        SEAT_CLAIM(event_id=lock.event_id, cart_id=cart_id, user_id=user_id, now=now,
+                   status=HoldStatus.HELD, first_expiry=expiry, seat_ids=ids,
+                   seat_map_id=lock.seat_map_id, asked=len(ids),
+                   limit=lock.max_seats_per_order),
+        SEAT_CHANGE_LOG(event_id=lock.event_id, version=lock.version, cart_id=cart_id, now=now,
+                        seat_ids=ids),
+        cart_call(lock.event_id, cart_id, now),
+        live.SEAT_NEXT_EXPIRY(event=lock.event_id, logged_version=lock.version, expiry=expiry),
+        live.SEAT_VERSION_BACK(event=lock.event_id, logged_version=lock.version),
+    ], commit=len(ids) == 1)
+    inserted = [HeldSeat(*row) for row in claimed.rows]
+    view = cart_from_rows(facts, cart.rows)
     if len(inserted) < len(ids):
-        _refuse_unless_held(event.id, lock, ids, inserted, view.cart)
-    if inserted:
-        live.record_changes(lock, [hold.seat_id for hold in inserted], inserted[0].expires_at,
-                            logged=logs_changes())
-        version = lock.version
-    else:
-        live.unchanged(lock)
-        version = lock.version - 1  # `unchanged` gave it back
+        # Nothing claimed: the version went back in the batch, nothing to undo. Some seats
+        # claimed, in the caller's transaction: delete them and give the version back.
+        undo = lock if inserted and not tx.owns else None
+        _refuse_unless_held(lock.event_id, undo, ids, inserted, view.cart, lock.seat_map_id,
+                            lock.max_seats_per_order)
+    version = lock.version if inserted else lock.version - 1
+    next_expiry = lock.next_expiry_at
+    if inserted and (next_expiry is None or expiry < next_expiry):
+        next_expiry = expiry
+    tx.after_commit(partial(live.mirror_now, lock.event_id, version, next_expiry))
     return HoldOutcome(_in_order(ids, inserted, view.cart, cart_id), view,
-                       SeatingSettings(version, lock.hold_minutes, lock.max_seats_per_order))
+                       SeatingSettings(version, lock.hold_minutes, lock.max_seats_per_order),
+                       facts)
 
 
-def _refuse_unless_held(event_id: int, lock: live.EventLock, ids: list[int],
-                        inserted: list[HeldSeat], cart: CartSummary) -> None:
-    """Refuse (undoing the claims) unless every seat asked for is now the cart's: unknown
-    seats first, then the limit per order, then seats not on sale, then taken seats."""
+def _hold_unguarded(slug: str, ids: list[int], cart_id: str, user_id: int | None,
+                    now: datetime) -> HoldOutcome:
+    from app.services.seating.unguarded import hold_seats_unguarded
+
+    event = db.session.scalars(select(Event).where(Event.slug == slug)).one()
+    holds = hold_seats_unguarded(event, ids, cart_id, user_id, now)
+    return HoldOutcome(holds, cart_view(event, cart_id, now=now), _settings(event.id), event)
+
+
+def _refuse_unless_held(event_id: int, lock: live.EventLock | None, ids: list[int],
+                        inserted: list[HeldSeat], cart: CartSummary, seat_map_id: int,
+                        limit: int) -> None:
+    """Refuse (undoing the claims and the version, with `lock`) unless every seat asked for
+    is now the cart's: unknown seats first, then the limit per order, then seats not on
+    sale, then taken seats."""
     got = {hold.seat_id for hold in inserted}
     new = [seat_id for seat_id in ids if seat_id in got or seat_id not in cart.seat_ids]
     missing = [seat_id for seat_id in new if seat_id not in got]
-    seats = seats_for_sale(event_id, lock.seat_map_id, missing, lock, inserted) if missing else []
-    if cart.ticket_count - len(inserted) + len(new) > lock.max_seats_per_order:
-        raise refuse(HoldLimitReached(lock.max_seats_per_order), lock, inserted)
+    seats = seats_for_sale(event_id, seat_map_id, missing, lock, inserted) if missing else []
+    if cart.ticket_count - len(inserted) + len(new) > limit:
+        raise refuse(HoldLimitReached(limit), lock, inserted)
     for seat in seats:
         if seat.ticket_type_id is None:
             raise refuse(SeatUnavailable(f"Seat {seat.label} is not on sale.", seat.id),

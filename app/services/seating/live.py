@@ -23,21 +23,36 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db, jobs
+from app.models.events import Event
 from app.models.seating import EventSeating, SeatChange
+from app.models.types import UTCDateTime
 from app.services.seating.errors import NoSeatMap
 from app.services.seating.views import Changes
+from app.sql_batches import statement
 
 log = logging.getLogger(__name__)
 _PENDING = "marquee_seat_versions"
 KEY_TTL = 3600  # a mirror that missed an update heals within the hour at worst
 SEAT_CHANGES = SeatChange.__table__
 SEATING = EventSeating.__table__
+EVENTS = Event.__table__
 # event id → (monotonic deadline, state) of recent polls' reads; emptied by every commit
 _STATES: dict[int, tuple[float, LiveState]] = {}
 clock = time.monotonic  # replaceable in tests
@@ -88,6 +103,47 @@ def lock_event(event_id: int) -> EventLock:
     if row is None:
         raise NoSeatMap()
     return EventLock(event_id, *row)
+
+
+@statement("seat_lock")
+def SEAT_LOCK(dialect: str):
+    """`lock_event` for the event called `slug`, answering its seating settings."""
+    event_id = select(EVENTS.c.id).where(EVENTS.c.slug == bindparam("slug", type_=String))
+    return (update(SEATING).where(SEATING.c.event_id == event_id.scalar_subquery())
+            .values(version=SEATING.c.version + 1)
+            .returning(SEATING.c.event_id, SEATING.c.version, SEATING.c.seat_map_id,
+                       SEATING.c.hold_minutes, SEATING.c.max_seats_per_order,
+                       SEATING.c.next_expiry_at, SEATING.c.payment_minutes))
+
+
+# (UPDATE reserves its columns' names: these parameters are `event` and `logged_version`.)
+@statement("seat_next_expiry")
+def SEAT_NEXT_EXPIRY(dialect: str):
+    """Lower the event's next expiry to `expiry` if a change was logged at
+    `logged_version`."""
+    expiry = bindparam("expiry", type_=UTCDateTime())
+    return (update(SEATING)
+            .where(SEATING.c.event_id == bindparam("event", type_=Integer),
+                   or_(SEATING.c.next_expiry_at.is_(None), SEATING.c.next_expiry_at > expiry),
+                   _logged_at_version())
+            .values(next_expiry_at=expiry))
+
+
+@statement("seat_version_back")
+def SEAT_VERSION_BACK(dialect: str):
+    """`unchanged` when nothing was logged at `logged_version` (the lock's): give the
+    version back."""
+    return (update(SEATING)
+            .where(SEATING.c.event_id == bindparam("event", type_=Integer),
+                   SEATING.c.version == bindparam("logged_version", type_=BigInteger),
+                   ~_logged_at_version())
+            .values(version=SEATING.c.version - 1))
+
+
+def _logged_at_version():
+    return exists().where(SEAT_CHANGES.c.event_id == bindparam("event", type_=Integer),
+                          SEAT_CHANGES.c.version == bindparam("logged_version",
+                                                             type_=BigInteger))
 
 
 def unchanged(lock: EventLock) -> None:
@@ -163,6 +219,18 @@ def _mirror(event_id: int, version: int, expiry: datetime | None) -> None:
                 return
             except WatchError:
                 continue
+
+
+def mirror_now(event_id: int, version: int, expiry: datetime | None) -> None:
+    """After a commit made outside the session (`app.sql_batches.transaction`): what the
+    session's commit hook does, for one event."""
+    _STATES.clear()
+    from redis.exceptions import RedisError
+
+    try:
+        _mirror(event_id, version, expiry)
+    except RedisError as exc:
+        log.warning("seat version mirror for event %s failed: %s", event_id, exc)
 
 
 def _after_commit(session: Session) -> None:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import and_, bindparam, func, or_, select
 
+from app import sql_batches
 from app.extensions import db
 from app.models.events import Event
 from app.models.seating import (
@@ -32,6 +33,7 @@ from app.services.seating.views import (
     SeatView,
     ZoneView,
 )
+from app.sql_batches import statement
 
 
 def event_seating(event: Event) -> EventSeating | None:
@@ -209,9 +211,10 @@ def general_admission(event: Event, now: datetime | None = None) -> list[General
     return [GeneralAdmissionView(*row[:5], max(row[4] - row[5], 0)) for row in rows]
 
 
-def _cart_statement():
+@statement("seat_cart")
+def SEAT_CART(dialect: str):
     """The cart's live holds with prices, and each seat line's spot (so that an answer draws
-    the cart's seats from here): built once, Core columns, bound parameters."""
+    the cart's seats from here): Core columns, bound parameters."""
     h, s, sec = Hold.__table__.c, Seat.__table__.c, Section.__table__.c
     pz, tt = PriceZone.__table__.c, TicketType.__table__.c
     return (
@@ -231,12 +234,13 @@ def _cart_statement():
     )
 
 
-_CART = _cart_statement()
+def cart_call(event_id: int, cart_id: str | None, now: datetime) -> sql_batches.Call:
+    """The cart's rows as one statement of a batch (see `cart_from_rows`)."""
+    return SEAT_CART(event_id=event_id, cart_id=cart_id or "", now=now)
 
 
 def _cart_rows(event_id: int, cart_id: str | None, now: datetime):
-    return db.session.execute(_CART, {"event_id": event_id, "cart_id": cart_id or "",
-                                      "now": now}).all()
+    return sql_batches.run([cart_call(event_id, cart_id, now)])[0].rows
 
 
 def cart_summary(event: Event, cart_id: str | None, *,
@@ -247,7 +251,11 @@ def cart_summary(event: Event, cart_id: str | None, *,
 
 def cart_view(event: Event, cart_id: str | None, *, now: datetime | None = None) -> LiveView:
     """The cart with its seats drawn (all the cart's own) and their zones, in one query."""
-    rows = _cart_rows(event.id, cart_id, now or utcnow())
+    return cart_from_rows(event, _cart_rows(event.id, cart_id, now or utcnow()))
+
+
+def cart_from_rows(event, rows) -> LiveView:
+    """`cart_view` from the rows of `cart_call` (`event`: anything with `currency`)."""
     seats, zones = [], {}
     for r in rows:
         if r[1] is None:

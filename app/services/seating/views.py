@@ -125,11 +125,13 @@ class SeatingSettings(NamedTuple):
 @dataclass(frozen=True)
 class HoldOutcome:
     """A hold that went through: the claims (in the order asked), the cart as it stands
-    after the hold with its seats drawn, and the settings with the version after the hold."""
+    after the hold with its seats drawn, the settings with the version after the hold, and
+    the event (its facts: id, slug, title, status, timezone, currency...)."""
 
     holds: list[HeldSeat]
     live: LiveView
     settings: SeatingSettings
+    event: object = None
 
 
 @dataclass(frozen=True)
