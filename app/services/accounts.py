@@ -17,17 +17,20 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import AccountToken, TokenPurpose, User
+from app.models import AccountToken, Membership, TokenPurpose, User
+from app.models.crew import CrewAssignment
 from app.models.types import utcnow
 from app.services.errors import DomainError
 from app.services.outbox import queue_email
 from app.services.passwords import hash_password, needs_rehash, password_problem, verify_password
 
 CODE_DIGITS = 6
+ON_CREW = "_marquee_on_crew"  # set on a user by the login loader (see `on_crew`)
 RESET_SUBJECT = "Reset your Marquee password"
 
 
@@ -36,13 +39,22 @@ class InvalidLink(DomainError):
 
 
 def load_user_from_session_id(session_id: str) -> User | None:
-    """Flask-Login loader: `<user id>:<session version>`; an old version is anonymous."""
+    """Flask-Login loader: `<user id>:<session version>`; an old version is anonymous.
+
+    What every page's navigation shows of the person (their organizations, and whether
+    they have ever been on a crew) comes in the same statement."""
     user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    if not user_id.isdigit() or not version.isdigit() or int(user_id) > 2**31 - 1:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
+    row = db.session.execute(
+        select(User, exists().where(CrewAssignment.user_id == User.id))
+        .where(User.id == int(user_id))
+        .options(joinedload(User.memberships).joinedload(Membership.organization))
+    ).unique().one_or_none()
+    if row is None or row[0].session_version != int(version):
         return None
+    user, on_crew = row
+    user.__dict__[ON_CREW] = bool(on_crew)
     return user
 
 

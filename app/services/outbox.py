@@ -42,8 +42,10 @@ class TemporaryEmailError(Exception):
 
 
 def queue_email(to_email: str, template: str, subject: str, *, user_id: int | None = None,
-                related: tuple[str, int] | None = None, **context) -> OutboundEmail:
-    """Render `emails/<template>.txt` and `.html` and add the message to the outbox.
+                related: tuple[str, int] | None = None, attachments: list[dict] | None = None,
+                **context) -> OutboundEmail:
+    """Render `emails/<template>.txt` and `.html` and add the message to the outbox, with
+    its `attachments` (specs resolved when it is sent).
 
     Delivery is enqueued only after the surrounding transaction commits.
     """
@@ -55,6 +57,8 @@ def queue_email(to_email: str, template: str, subject: str, *, user_id: int | No
         related_type=related[0] if related else None,
         related_id=related[1] if related else None,
     )
+    if attachments:
+        email.attachments = attachments
     db.session.add(email)
     db.session.flush()
     schedule_delivery(email)

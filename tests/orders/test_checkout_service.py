@@ -141,3 +141,19 @@ def test_an_event_payment_window_overrides_the_organizations(seated, buyer):
     hold(seated, who, "A-2")
     manual = place(seated, who, "manual", now=now)
     assert manual.expires_at == now + timedelta(hours=48)  # approval keeps its own window
+
+
+def test_seats_held_before_the_event_was_cancelled_cannot_be_bought(seated, buyer):
+    from app.models.events import EventStatus
+
+    who = buyer()
+    hold(seated, who, "A-1")
+    people = attendees_for(seated, who)
+    seated.event.status = EventStatus.CANCELLED
+    db.session.commit()
+    with pytest.raises(orders.EventNotOnSale, match="cancelled"):
+        orders.checkout_view(seated.event, who.cart_id)
+    with pytest.raises(orders.EventNotOnSale):
+        orders.place_order(seated.event, who.cart_id, who.user, people, "sandbox")
+    db.session.rollback()
+    assert seating.cart_summary(seated.event, who.cart_id).ticket_count == 1  # no order

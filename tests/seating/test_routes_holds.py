@@ -170,3 +170,24 @@ def test_a_seat_id_past_the_database_range_is_not_found(htmx_client, seat_map_ev
     base = f"/events/{se.event.slug}/seats"
     assert htmx_client.post(f"{base}/{2**31}/hold").status_code == 404
     assert htmx_client.post(f"{base}/{2**31 - 1}/hold").status_code == 409  # in range: refused
+
+
+def test_a_cancelled_event_sells_no_seats(htmx_client, seat_map_event):
+    """Its page stays up and says so, but holds are refused with a message: nothing is
+    held, and the seat maps hear of no change."""
+    from app.models.events import EventStatus
+
+    se = seat_map_event(general_admission={"Standing": 10})
+    version = seating.current_version(se.event.id)
+    se.event.status = EventStatus.CANCELLED
+    db.session.commit()
+    page = htmx_client.get(f"/events/{se.event.slug}/seats", headers={"HX-Request": ""})
+    assert "This event has been cancelled." in page.get_data(as_text=True)
+    response = htmx_client.post(f"/events/{se.event.slug}/seats/{se.seat('A-1')}/hold")
+    assert response.status_code == 409
+    assert "This event is cancelled: its seats are not on sale." in response.get_data(True)
+    standing = se.ticket_types["Standing"].id
+    response = htmx_client.post(f"/events/{se.event.slug}/seats/general/{standing}/hold",
+                                data={f"ga{standing}-quantity": "2"})
+    assert response.status_code == 409 and "cancelled" in response.get_data(as_text=True)
+    assert holders(se.event.id) == {} and seating.current_version(se.event.id) == version

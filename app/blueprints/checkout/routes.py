@@ -59,28 +59,30 @@ def checkout(slug: str):
 @bp.post("/events/<slug>/checkout")
 @verified_required
 def place_order(slug: str):
+    """The form is checked against every payment method; the service refuses one that is
+    not open for this order. The checkout view is read again only to draw a refusal."""
     event = _event_or_404(slug)
     form, cart = CheckoutForm(), session.get("cart_id")
+    form.payment_method.choices = orders.METHOD_CHOICES
+    if not form.validate():
+        return _refused(event, form, cart, 422)
     try:
-        view = orders.checkout_view(event, cart)
-        form.payment_method.choices = [SelectChoice(*m) for m in view.methods]
-        if not form.validate():
-            return _checkout_page(event, form, view, 422)
         order = orders.place_order(event, cart, current_user, form.attendee_inputs(),
                                    form.payment_method.data)
         step = payments.provider(order.payment_method.value).start(order)
     except DomainError as error:
         db.session.rollback()
-        return _checkout_page(event, form, _view_or_none(event, cart), 409, error.message)
+        return _refused(event, form, cart, 409, error.message)
     db.session.commit()
     return redirect(url_for(step.endpoint, **step.values), code=303)
 
 
-def _view_or_none(event, cart):
+def _refused(event, form: CheckoutForm, cart, status: int, message: str = ""):
     try:
-        return orders.checkout_view(event, cart)
-    except DomainError:
-        return None
+        view = orders.checkout_view(event, cart)
+    except DomainError as error:  # nothing left to buy: say why rather than the form's
+        return _checkout_page(event, form, None, 409, error.message)
+    return _checkout_page(event, form, view, status, message)
 
 
 # ---------------------------------------------------------------- the order page

@@ -116,7 +116,13 @@ def contact_for(assignment: CrewAssignment) -> str:
 
 
 def has_crew_assignments(user: User) -> bool:
-    """Whether to show the Crew link: the person has ever been on or invited to a shift."""
+    """Whether to show the Crew link: the person has ever been on or invited to a shift
+    (read with the person by the login loader, else here)."""
+    from app.services.accounts import ON_CREW
+
+    known = user.__dict__.get(ON_CREW)
+    if known is not None:
+        return known
     return db.session.scalar(select(CrewAssignment.id).where(
         CrewAssignment.user_id == user.id).limit(1)) is not None
 

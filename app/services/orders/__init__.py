@@ -7,6 +7,7 @@ message is fit to show as it is.
 
 from app.services.orders.cancellation import cancel_order
 from app.services.orders.checkout import (
+    METHOD_CHOICES,
     REQUIREMENT_CHOICES,
     AttendeeInput,
     CheckoutView,
@@ -17,6 +18,7 @@ from app.services.orders.checkout import (
 from app.services.orders.errors import (
     CartChanged,
     CartEmpty,
+    EventNotOnSale,
     OrderError,
     OrderNotOpen,
     PaymentMethodUnavailable,
@@ -47,8 +49,10 @@ from app.services.orders.settings import payment_settings, update_payment_settin
 from app.services.orders.webhooks import receive_webhook
 
 __all__ = [
-    "CHANNELS", "REQUIREMENT_CHOICES", "AttendeeInput", "CartChanged", "CartEmpty",
-    "CheckoutView", "OrderError", "OrderNotOpen", "OrderState", "PaymentMethodUnavailable",
+    "CHANNELS", "METHOD_CHOICES", "REQUIREMENT_CHOICES", "AttendeeInput", "CartChanged",
+    "CartEmpty",
+    "CheckoutView", "EventNotOnSale", "OrderError", "OrderNotOpen", "OrderState",
+    "PaymentMethodUnavailable",
     "ReceiptRejected", "ReceiptTooLarge", "SeatsGone", "TicketSlot", "approval_queue",
     "approve", "bulk_approve", "buyer_order", "cancel_order", "card_declined",
     "checkout_view", "due_order_ids", "expire_order", "mark_paid", "open_charge_of",

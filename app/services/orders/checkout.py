@@ -15,7 +15,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models.accounts import User
-from app.models.events import Event
+from app.models.events import Event, EventStatus
 from app.models.orders import (
     Order,
     OrderLine,
@@ -28,7 +28,12 @@ from app.models.types import utcnow
 from app.services import payments
 from app.services.orders import claims, settings
 from app.services.orders.codes import new_order_code
-from app.services.orders.errors import CartChanged, CartEmpty, PaymentMethodUnavailable
+from app.services.orders.errors import (
+    CartChanged,
+    CartEmpty,
+    EventNotOnSale,
+    PaymentMethodUnavailable,
+)
 from app.services.orders.payment_state import mark_paid
 from app.services.seating import cart_summary, event_seating, live
 from app.services.seating.holds import refuse
@@ -43,6 +48,7 @@ LIVE = (HoldStatus.HELD, HoldStatus.ORDERED)  # claims a cart still has
 METHOD_LABELS = {
     "sandbox": "Card", "manual": "Bank transfer or mobile money", "free": "Free, no payment",
 }
+METHOD_CHOICES = list(METHOD_LABELS.items())  # every method; `available_methods` narrows
 
 
 @dataclass(frozen=True)
@@ -112,8 +118,11 @@ def available_methods(event: Event, total: Decimal,
 
 def checkout_view(event: Event, cart_id: str | None, now: datetime | None = None
                   ) -> CheckoutView:
-    """What the checkout page shows. Raises CartEmpty when nothing is held."""
+    """What the checkout page shows. Raises CartEmpty when nothing is held, EventNotOnSale
+    when the event was cancelled since."""
     now = now or utcnow()
+    if event.status == EventStatus.CANCELLED:
+        raise EventNotOnSale()
     summary = cart_summary(event, cart_id, now=now)
     if summary.empty:
         raise CartEmpty()
@@ -139,9 +148,11 @@ def place_order(event: Event, cart_id: str | None, buyer: User,
                 attendees: list[AttendeeInput], method: str,
                 now: datetime | None = None) -> Order:
     """Turn the cart's holds into an order (flushes; the caller commits, then starts the
-    payment). Raises CartEmpty, CartChanged or PaymentMethodUnavailable."""
+    payment). Raises CartEmpty, CartChanged, EventNotOnSale or PaymentMethodUnavailable."""
     now = now or utcnow()
     lock = live.lock_event(event.id)
+    if event.status == EventStatus.CANCELLED:  # seats held before it was cancelled
+        raise refuse(EventNotOnSale(), lock)
     slots = ticket_slots(event, cart_id, now)
     if not slots:
         raise refuse(CartEmpty(), lock)

@@ -21,6 +21,11 @@ class CartChanged(OrderError):
                          "the tickets below and place the order again.", "cart")
 
 
+class EventNotOnSale(OrderError):
+    def __init__(self):
+        super().__init__("This event is cancelled: its tickets are not on sale any more.")
+
+
 class PaymentMethodUnavailable(OrderError):
     def __init__(self, message: str = "That payment method is not available for this event."):
         super().__init__(message, "payment_method")

@@ -2,8 +2,9 @@
 
 1. The provider verifies the signature on the raw body; nothing is read from or written to
    the database before that (a forgery changes nothing).
-2. The provider's event id is inserted into `provider_events` first, in a savepoint: the
-   unique key turns a second delivery (even a concurrent one) into "duplicate".
+2. The provider's event id is inserted into `provider_events` first (ON CONFLICT DO
+   NOTHING): the unique key turns a second delivery (even a concurrent one) into
+   "duplicate".
 3. The order is locked and the payment applied (see `payment_state`).
 
 The caller commits.
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models.orders import PaymentStatus, ProviderEvent
@@ -38,14 +39,16 @@ def receive_webhook(provider_name: str, raw_body: bytes, headers: Mapping[str, s
 
 
 def first_delivery(data: ProviderEventData) -> bool:
-    """Record the provider event; False when it was already recorded (a redelivery)."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(ProviderEvent(provider=data.provider, event_id=data.event_id,
-                                         payload=data.raw))
-    except IntegrityError:
-        return False
-    return True
+    """Record the provider event; False when it was already recorded (a redelivery). One
+    `INSERT … ON CONFLICT DO NOTHING`: a concurrent second delivery waits for the first's
+    transaction and then inserts nothing."""
+    table = ProviderEvent.__table__
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    stmt = (insert(table).values(provider=data.provider, event_id=data.event_id,
+                                 payload=data.raw, received_at=utcnow())
+            .on_conflict_do_nothing().returning(table.c.id))
+    return db.session.execute(stmt).first() is not None
 
 
 def apply_event(data: ProviderEventData, now: datetime) -> str:

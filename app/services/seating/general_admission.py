@@ -11,13 +11,13 @@ from datetime import datetime
 from sqlalchemy import delete, select
 
 from app.extensions import db
-from app.models.events import Event
+from app.models.events import Event, EventStatus
 from app.models.seating import Hold, HoldStatus, TicketKind, TicketType
 from app.models.types import utcnow
 from app.services.errors import DomainError
 from app.services.seating import live
 from app.services.seating.errors import HoldLimitReached, NotEnoughSeats, SeatUnavailable
-from app.services.seating.holds import cart_state, hold_time, refuse
+from app.services.seating.holds import CANCELLED, cart_state, hold_time, refuse
 from app.services.seating.queries import places_taken
 
 
@@ -31,6 +31,8 @@ def hold_general_admission(event: Event, ticket_type_id: int, quantity: int, car
         raise DomainError("Choose at least one ticket.", "quantity")
     now = now or utcnow()
     lock = live.lock_event(event.id)
+    if event.status == EventStatus.CANCELLED:
+        raise refuse(SeatUnavailable(CANCELLED), lock)
     ticket_type = db.session.scalars(
         select(TicketType).where(TicketType.id == ticket_type_id,
                                  TicketType.event_id == event.id,

@@ -52,6 +52,7 @@ from app.services.seating.queries import cart_call, cart_from_rows, cart_view
 from app.services.seating.views import CartSummary, HeldSeat, HoldOutcome, SeatingSettings
 
 ACTIVE = (HoldStatus.HELD, HoldStatus.ORDERED)
+CANCELLED = "This event is cancelled: its seats are not on sale."
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,8 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
         if lock is None or (check_visible and
                             not may_see(facts.status, facts.organization_id, viewer)):
             raise refuse(NoSeatMap(), undo)
-        if facts.status != EventStatus.PUBLISHED:
-            raise refuse(SeatUnavailable("This event is cancelled: its seats are not on "
-                                         "sale."), undo)
+        if facts.status == EventStatus.CANCELLED:
+            raise refuse(SeatUnavailable(CANCELLED), undo)
         outcome = _claim(tx, lock, facts, ids, cart_id, user_id, now)
         tx.commit()
     return outcome

@@ -18,7 +18,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import and_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db, jobs
 from app.models.orders import Order
@@ -32,7 +33,6 @@ from app.models.tickets import (
 )
 from app.models.types import utcnow
 from app.services.tickets import views
-from app.services.tickets.rows import insert_if_missing
 
 JOBS = {
     DocumentKind.TICKET_PDF: "app.jobs_documents.render_ticket_pdf",
@@ -52,29 +52,31 @@ def documents_root() -> Path:
 # ---------------------------------------------------------------- requesting
 
 def request_document(kind: DocumentKind, subject_id: int, order_id: int,
-                     revision: int) -> TicketDocument:
-    """Mark the document pending at `revision` and enqueue its job after commit.
+                     revision: int) -> bool:
+    """Mark the document pending at `revision` and enqueue its job after commit; False when
+    the row is already ready (or pending) for that revision, and nothing is enqueued.
 
-    Nothing is enqueued when the row is already ready (or pending) for that revision.
+    One statement: an upsert that creates the row, or takes it over under its row lock
+    unless it already describes this revision (two transactions asking at the same moment
+    queue on that lock, and the second finds the first's revision).
     """
-    document = _locked_row(kind, subject_id)
-    if document is None:
-        # Requested at the same moment elsewhere? Then this inserts nothing; lock theirs.
-        insert_if_missing(TicketDocument, kind=kind, subject_id=subject_id, order_id=order_id,
-                          revision=0, status=DocumentStatus.PENDING)
-        document = _locked_row(kind, subject_id)
-    elif document.revision == revision and document.status in (DocumentStatus.READY,
-                                                                 DocumentStatus.PENDING):
-        return document
-    document.revision = revision
-    document.status = DocumentStatus.PENDING
-    document.error = None
-    document.requested_at = utcnow()
-    document.job_id = f"{kind.value}-{subject_id}-r{revision}"
+    table = TicketDocument.__table__
+    job_id = f"{kind.value}-{subject_id}-r{revision}"
+    stmt = _upsert()(table).values(kind=kind, subject_id=subject_id, order_id=order_id,
+                                   revision=revision, status=DocumentStatus.PENDING,
+                                   error=None, requested_at=utcnow(), job_id=job_id)
+    taken = {name: getattr(stmt.excluded, name)
+             for name in ("revision", "status", "error", "requested_at", "job_id")}
+    current = and_(table.c.revision == stmt.excluded.revision,
+                   table.c.status.in_([DocumentStatus.READY, DocumentStatus.PENDING]))
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.kind, table.c.subject_id],
+                                      set_=taken, where=~current).returning(table.c.id)
+    if db.session.execute(stmt).first() is None:
+        return False
     retries = tuple(current_app.config.get("DOCUMENT_JOB_RETRIES", (10, 60, 300)))
     jobs.after_commit(db.session(), JOBS[kind], subject_id, revision, queue="documents",
-                      job_id=document.job_id, retries=retries)
-    return document
+                      job_id=job_id, retries=retries)
+    return True
 
 
 def _locked_row(kind: DocumentKind, subject_id: int) -> TicketDocument | None:
@@ -83,6 +85,11 @@ def _locked_row(kind: DocumentKind, subject_id: int) -> TicketDocument | None:
                                      TicketDocument.subject_id == subject_id)
         .with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def _upsert():
+    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else \
+        sqlite.insert
 
 
 def sweep_pending(older_than_seconds: int = 300, limit: int = 200) -> int:

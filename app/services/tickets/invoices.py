@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models.accounts import Organization
@@ -18,7 +19,6 @@ from app.models.orders import Order
 from app.models.tickets import DocumentKind, Invoice, InvoiceCounter
 from app.models.types import utcnow
 from app.services.tickets import documents
-from app.services.tickets.rows import insert_if_missing
 
 
 def invoice_for_order(order_id: int) -> Invoice | None:
@@ -49,20 +49,12 @@ def issue_invoice(order: Order) -> Invoice | None:
 
 
 def next_invoice_number(organization_id: int) -> int:
-    """Take the organization's next invoice number (locks its counter until commit)."""
-    counter = _locked_counter(organization_id)
-    if counter is None:
-        # Made at the same moment by another transaction? Then this inserts nothing (after
-        # waiting for theirs to commit) and their row is locked instead.
-        insert_if_missing(InvoiceCounter, organization_id=organization_id, last_number=0)
-        counter = _locked_counter(organization_id)
-    counter.last_number += 1
-    db.session.flush()
-    return counter.last_number
-
-
-def _locked_counter(organization_id: int) -> InvoiceCounter | None:
-    return db.session.execute(
-        select(InvoiceCounter).where(InvoiceCounter.organization_id == organization_id)
-        .with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    """Take the organization's next invoice number (locks its counter until commit): one
+    upsert, which creates the counter at 1 or adds one under the row's lock."""
+    table = InvoiceCounter.__table__
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    stmt = insert(table).values(organization_id=organization_id, last_number=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.organization_id],
+                                      set_={"last_number": table.c.last_number + 1})
+    return db.session.execute(stmt.returning(table.c.last_number)).scalar_one()

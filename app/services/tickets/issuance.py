@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models.events import Event
 from app.models.orders import Order, OrderLine
+from app.models.seating import Seat
 from app.models.tickets import DocumentKind, Ticket, TicketStatus
 from app.models.types import utcnow
 from app.services.tickets import documents, keys, signing
@@ -35,12 +37,11 @@ def issue_tickets(order: Order) -> list[Ticket]:
     and one email per other holder (their own tickets). Also numbers the order's invoice.
     """
     issued = {t.order_line_id: t for t in _order_tickets(order.id)}
-    lines = db.session.scalars(
-        select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
-    new_lines = [line for line in lines if line.id not in issued]
+    new_lines = sorted((line for line in order.lines if line.id not in issued),
+                       key=lambda line: line.id)
     if not new_lines:
         return sorted(issued.values(), key=lambda t: t.id)
-    event = db.session.get(Event, order.event_id)
+    event = _event_with_places(order, new_lines)
     key = keys.active_key(event.organization_id)
     fresh = [_new_ticket(order, line, key.id) for line in new_lines]
     db.session.add_all(fresh)
@@ -56,6 +57,20 @@ def issue_tickets(order: Order) -> list[Ticket]:
     issue_invoice(order)
     queue_order_emails(order, fresh)
     return sorted([*issued.values(), *fresh], key=lambda t: t.id)
+
+
+def _event_with_places(order: Order, lines: list[OrderLine]) -> Event:
+    """The order's event with its venue and organization, and the lines' seats with their
+    sections, read up front (two statements, not one per object): the emails' ticket cards
+    then find them loaded."""
+    event = db.session.scalars(
+        select(Event).where(Event.id == order.event_id)
+        .options(joinedload(Event.venue), joinedload(Event.organization))).one()
+    seat_ids = [line.seat_id for line in lines if line.seat_id is not None]
+    if seat_ids:
+        db.session.scalars(select(Seat).where(Seat.id.in_(seat_ids))
+                           .options(joinedload(Seat.section))).all()
+    return event
 
 
 def _order_tickets(order_id: int) -> list[Ticket]:

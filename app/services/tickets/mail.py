@@ -51,11 +51,10 @@ def queue_ticket_email(to_email: str, template: str, subject: str, tickets: list
                        user_id: int | None = None, related: tuple[str, int] | None = None,
                        **context):
     """Queue one email about `tickets`, with their PDFs attached and QR codes inline."""
-    email = queue_email(
+    return queue_email(
         to_email, template, subject, user_id=user_id, related=related,
-        entries=_entries(tickets), my_tickets=public_url("tickets.my_tickets"), **context)
-    email.attachments = ticket_attachments(tickets)
-    return email
+        attachments=ticket_attachments(tickets), entries=_entries(tickets),
+        my_tickets=public_url("tickets.my_tickets"), **context)
 
 
 def queue_order_emails(order: Order, tickets: list[Ticket]) -> None:

@@ -104,6 +104,8 @@ def booth_order_paid(order: Order) -> None:
     """Orders hook: a paid booth fee assigns the held booth, or the first free one of the
     vendor's preferences (then of their type); with none free the application waits as
     paid for the organizer. The vendor pass is asked for once a booth is assigned."""
+    if order.lines:  # a ticket order; a booth fee has no lines
+        return
     application = db.session.scalar(select(BoothApplication).where(
         BoothApplication.order_id == order.id))
     if application is None or application.status != S.APPROVED:
