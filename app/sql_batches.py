@@ -196,8 +196,10 @@ def transaction() -> Iterator[Batches]:
     """A transaction for several batches.
 
     On PostgreSQL, when the session has no transaction, it has a pooled connection of its
-    own: BEGIN travels with its first batch, COMMIT with a batch run with `commit=True` or
-    with `commit()`, and leaving the block without a commit rolls it back. `owns` is True
+    own: BEGIN travels with its first batch (a batch run with `begin=False` before that
+    reads outside the transaction, committing as a whole), COMMIT with a batch run with
+    `commit=True` or with `commit()`, and leaving the block without a commit rolls it
+    back. `owns` is True
     then: nothing else sees its writes until it commits, and a refusal only needs to leave
     the block. Otherwise (a session transaction, or SQLite) it is the session's
     transaction: `commit` does nothing, the caller's commit ends it, and a refusal must undo
@@ -218,7 +220,8 @@ def transaction() -> Iterator[Batches]:
 class Batches:
     owns: bool
 
-    def run(self, calls: Sequence[Call], *, commit: bool = False) -> list[Outcome]:
+    def run(self, calls: Sequence[Call], *, begin: bool = True,
+            commit: bool = False) -> list[Outcome]:
         raise NotImplementedError
 
     def commit(self) -> None:
@@ -235,7 +238,8 @@ class _Joined(Batches):
     def __init__(self, session):
         self.session = session
 
-    def run(self, calls: Sequence[Call], *, commit: bool = False) -> list[Outcome]:
+    def run(self, calls: Sequence[Call], *, begin: bool = True,
+            commit: bool = False) -> list[Outcome]:
         session = self.session
         if session.get_bind().dialect.name != "postgresql":
             return [_run_in_session(session, call) for call in calls]
@@ -264,9 +268,17 @@ class _Own(Batches):
         self.begun = self.committed = False
         self.callbacks: list[Callable[[], None]] = []
 
-    def run(self, calls: Sequence[Call], *, commit: bool = False) -> list[Outcome]:
+    def run(self, calls: Sequence[Call], *, begin: bool = True,
+            commit: bool = False) -> list[Outcome]:
         if self.committed:
             raise RuntimeError("this transaction has committed")
+        if not begin and not self.begun:  # a read before the transaction: autocommit
+            try:
+                return _send(self.pooled.info, self.dialect, self.driver, calls, False, False,
+                             undo=True)
+            except _StatementsForgotten:
+                return _send(self.pooled.info, self.dialect, self.driver, calls, False,
+                             False, undo=True)
         first = not self.begun
         self.begun = True
         try:

@@ -40,12 +40,30 @@ blueprint = Blueprint("bench_bare", __name__)
 @blueprint.post("/bench/bare/<int:seat_id>/<cart>")
 def bare_hold(seat_id: int, cart: str):
     """One INSERT … ON CONFLICT DO NOTHING on a plain pooled connection, and its commit."""
-    from app.extensions import db
-
-    with db.engine.connect() as conn:
+    with _engine().connect() as conn:
         held = conn.execute(IN_APP_INSERT, {"seat": seat_id, "cart": cart}).rowcount == 1
         conn.commit()
     return ("held", 200) if held else ("gone", 409)
+
+
+_engine_for_bare = None
+
+
+def _engine():
+    """The app's database, with psycopg's own automatic statement preparation: the app
+    turns it off on its engine (see `app._keep_prepared_statements`), which would make
+    this baseline slower than it is with the driver's defaults."""
+    global _engine_for_bare
+    if _engine_for_bare is None:
+        from flask import current_app
+        from sqlalchemy import create_engine
+
+        from app.extensions import db
+
+        options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
+        _engine_for_bare = create_engine(db.engine.url, pool_pre_ping=options.get(
+            "pool_pre_ping", False))
+    return _engine_for_bare
 
 
 _connection: psycopg.Connection | None = None

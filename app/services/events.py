@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.numbers import list_currencies
-from sqlalchemy import String, bindparam, or_, select
+from sqlalchemy import bindparam, or_
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -19,7 +19,6 @@ from app.models.events import CATEGORIES, PUBLIC_STATUSES
 from app.models.types import utcnow
 from app.services.errors import DomainError
 from app.services.organizations import RESERVED_SLUGS, record_audit, slugify, unique_slug
-from app.sql_batches import statement
 
 PAGE_SIZE = 24
 
@@ -232,14 +231,6 @@ def may_see(status: EventStatus, organization_id: int, user: User | None) -> boo
         return False
     return user.is_site_admin or any(m.organization_id == organization_id
                                      for m in user.memberships)
-
-
-@statement("event_facts")
-def EVENT_FACTS(dialect: str):
-    """What a hot path needs of the event called `slug` (`EventFacts`'s columns)."""
-    e = Event.__table__.c
-    return select(e.id, e.slug, e.title, e.status, e.organization_id, e.timezone, e.currency
-                  ).where(e.slug == bindparam("slug", type_=String))
 
 
 @dataclass

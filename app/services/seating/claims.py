@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from sqlalchemy import (
     ARRAY,
-    BigInteger,
     Integer,
     String,
     and_,
     any_,
     bindparam,
+    exists,
     func,
     insert,
     select,
@@ -28,7 +28,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
-from app.models.seating import Hold, HoldStatus, Seat, SeatChange, TicketType
+from app.models.events import Event, EventStatus
+from app.models.seating import EventSeating, Hold, HoldStatus, Seat, SeatChange, TicketType
 from app.models.types import UTCDateTime
 from app.sql_batches import statement
 
@@ -36,7 +37,10 @@ HOLDS = Hold.__table__
 SEATS = Seat.__table__
 SEAT_CHANGES = SeatChange.__table__
 TICKET_TYPES = TicketType.__table__
+EVENTS = Event.__table__
+SEATING = EventSeating.__table__
 RETURNED = (HOLDS.c.id, HOLDS.c.seat_id, HOLDS.c.cart_id, HOLDS.c.status, HOLDS.c.expires_at)
+CART_LOCKS = 7301  # the advisory lock namespace of carts (the first of the two keys)
 COLUMNS = ("event_id", "seat_id", "ticket_type_id", "quantity", "cart_id", "user_id", "status",
            "expires_at", "created_at")
 
@@ -84,6 +88,16 @@ def _seats_asked(dialect: str):
     return asked.join(SEATS, SEATS.c.id == asked.c.id), true()
 
 
+@statement("cart_lock")
+def CART_LOCK(dialect: str):
+    """Queue this cart's holds one behind the other (a double click): PostgreSQL's
+    transaction-scoped advisory lock on the cart; SQLite serializes its writers anyway."""
+    cart = bindparam("cart_id", type_=String)
+    if dialect != "postgresql":
+        return select(cart)
+    return select(func.pg_advisory_xact_lock(CART_LOCKS, func.hashtext(cart)))
+
+
 @statement("seat_claim")
 def SEAT_CLAIM(dialect: str):
     """Claim every seat of `seat_ids` that is on the map and on sale, if the cart stays
@@ -109,7 +123,10 @@ def SEAT_CLAIM(dialect: str):
                                  tt.event_id == bindparam("event_id")))
         .where(asked, s.seat_map_id == bindparam("seat_map_id", type_=Integer),
                tickets - kept + bindparam("asked", type_=Integer)
-               <= bindparam("limit", type_=Integer))
+               <= bindparam("limit", type_=Integer),
+               ~exists().where(EVENTS.c.id == bindparam("event_id"),
+                               EVENTS.c.status == EventStatus.CANCELLED))
+        .order_by(s.id)  # every claim takes seats in one order: racing claims never deadlock
     )
     insert_stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(HOLDS)
     return on_conflict(insert_stmt.from_select(COLUMNS, source),
@@ -118,12 +135,14 @@ def SEAT_CLAIM(dialect: str):
 
 @statement("seat_change_log")
 def SEAT_CHANGE_LOG(dialect: str):
-    """Log as changed at `version` the seats of `seat_ids` the cart claimed at `now` (the
-    claim writes `created_at = now` on the claims it makes, and on no other)."""
+    """Log as changed, at the version this transaction took (`live.SEAT_LOCK` ran before),
+    the seats of `seat_ids` the cart claimed at `now` (the claim writes `created_at = now`
+    on the claims it makes, and on no other)."""
     h = HOLDS.c
+    version = select(SEATING.c.version).where(SEATING.c.event_id == h.event_id)
     return insert(SEAT_CHANGES).from_select(
         ["event_id", "version", "seat_id", "created_at"],
-        select(h.event_id, bindparam("version", type_=BigInteger), h.seat_id, h.created_at)
+        select(h.event_id, version.scalar_subquery(), h.seat_id, h.created_at)
         .where(h.event_id == bindparam("event_id", type_=Integer),
                h.cart_id == bindparam("cart_id", type_=String),
                h.created_at == bindparam("now", type_=UTCDateTime()),

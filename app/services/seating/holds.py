@@ -32,9 +32,10 @@ from app.models.events import Event, EventStatus
 from app.models.seating import EventSeating, Hold, HoldStatus, Seat, TicketType
 from app.models.types import utcnow
 from app.services.errors import DomainError
-from app.services.events import EVENT_FACTS, may_see
+from app.services.events import may_see
 from app.services.seating import live
 from app.services.seating.claims import (
+    CART_LOCK,
     HOLDS,
     SEAT_CHANGE_LOG,
     SEAT_CLAIM,
@@ -48,7 +49,7 @@ from app.services.seating.errors import (
     SeatTaken,
     SeatUnavailable,
 )
-from app.services.seating.queries import cart_call, cart_from_rows, cart_view
+from app.services.seating.queries import SEATING_FACTS, cart_call, cart_from_rows, cart_view
 from app.services.seating.views import CartSummary, HeldSeat, HoldOutcome, SeatingSettings
 
 ACTIVE = (HoldStatus.HELD, HoldStatus.ORDERED)
@@ -161,7 +162,7 @@ def hold_at(slug: str, seat_ids: Iterable[int], cart_id: str, viewer: User | Non
             now: datetime | None = None) -> HoldOutcome:
     """`hold_for_cart` at the event called `slug`, as `viewer` asks it (None: nobody
     logged in): an event they may not see, or without a seat map, raises NoSeatMap. The
-    outcome carries the event's facts (`EVENT_FACTS`), enough to draw the answer."""
+    outcome carries the event's facts (`SEATING_FACTS`), enough to draw the answer."""
     user_id = viewer.id if viewer is not None and viewer.is_authenticated else None
     return _hold(slug, seat_ids, cart_id, user_id, now=now, viewer=viewer, check_visible=True)
 
@@ -171,11 +172,15 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
           check_visible: bool = False) -> HoldOutcome:
     """Two messages to the database, each one round trip on PostgreSQL (`app.sql_batches`):
 
-    1. BEGIN, lock the event's seating row (by slug) and read the event's facts;
-    2. the claim, its change log, the cart, the lowered next expiry and, when nothing was
-       claimed, the version given back; COMMIT too when one seat is asked for (it is
-       claimed or not: there is nothing half-done to undo).
+    1. the event's facts and seating settings, read outside any transaction;
+    2. BEGIN; this cart's lock (a double click waits here); the claim, which checks the
+       seats, the event (not cancelled since) and the cart's limit itself; the event's
+       seating lock and version; the change log; the cart; the lowered next expiry; the
+       version given back when nothing was claimed; and COMMIT when one seat is asked for
+       (it is claimed or not: there is nothing half-done to undo).
 
+    The event's lock is taken late and held only while the server runs the rest of the
+    message: never across a round trip, so holds of one event queue on it only briefly.
     Several seats are all-or-nothing: a third message commits them, or a refusal undoes
     them (a transaction of its own rolls back; in the caller's transaction, the claims are
     deleted and the version given back).
@@ -187,49 +192,49 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
     if guard_disabled():
         return _hold_unguarded(slug, ids, cart_id, user_id, now)
     with sql_batches.transaction() as tx:
-        found, facts = (outcome.one_or_none() for outcome in tx.run(
-            [live.SEAT_LOCK(slug=slug), EVENT_FACTS(slug=slug)]))
-        lock = live.EventLock(*found) if found else None
-        undo = None if tx.owns else lock  # a transaction of its own just rolls back
-        if lock is None or (check_visible and
-                            not may_see(facts.status, facts.organization_id, viewer)):
-            raise refuse(NoSeatMap(), undo)
+        facts = tx.run([SEATING_FACTS(slug=slug)], begin=False)[0].one_or_none()
+        if facts is None or (check_visible and
+                             not may_see(facts.status, facts.organization_id, viewer)):
+            raise NoSeatMap()
         if facts.status == EventStatus.CANCELLED:
-            raise refuse(SeatUnavailable(CANCELLED), undo)
-        outcome = _claim(tx, lock, facts, ids, cart_id, user_id, now)
+            raise SeatUnavailable(CANCELLED)
+        outcome = _claim(tx, facts, ids, cart_id, user_id, now)
         tx.commit()
     return outcome
 
 
-def _claim(tx, lock: live.EventLock, facts, ids: list[int], cart_id: str,
-           user_id: int | None, now: datetime) -> HoldOutcome:
-    expiry = now + hold_time(lock.hold_minutes)
-    claimed, _, cart, _, _ = tx.run([
-        SEAT_CLAIM(event_id=lock.event_id, cart_id=cart_id, user_id=user_id, now=now,
+def _claim(tx, facts, ids: list[int], cart_id: str, user_id: int | None,
+           now: datetime) -> HoldOutcome:
+    expiry = now + hold_time(facts.hold_minutes)
+    event_id = facts.id
+    _, claimed, locked, _, cart, _, _ = tx.run([
+        CART_LOCK(cart_id=cart_id),
+        SEAT_CLAIM(event_id=event_id, cart_id=cart_id, user_id=user_id, now=now,
                    status=HoldStatus.HELD, first_expiry=expiry, seat_ids=ids,
-                   seat_map_id=lock.seat_map_id, asked=len(ids),
-                   limit=lock.max_seats_per_order),
-        SEAT_CHANGE_LOG(event_id=lock.event_id, version=lock.version, cart_id=cart_id, now=now,
-                        seat_ids=ids),
-        cart_call(lock.event_id, cart_id, now),
-        live.SEAT_NEXT_EXPIRY(event=lock.event_id, logged_version=lock.version, expiry=expiry),
-        live.SEAT_VERSION_BACK(event=lock.event_id, logged_version=lock.version),
+                   seat_map_id=facts.seat_map_id, asked=len(ids),
+                   limit=facts.max_seats_per_order),
+        live.SEAT_LOCK(event=event_id),
+        SEAT_CHANGE_LOG(event_id=event_id, cart_id=cart_id, now=now, seat_ids=ids),
+        cart_call(event_id, cart_id, now),
+        live.SEAT_NEXT_EXPIRY(event=event_id, expiry=expiry),
+        live.SEAT_VERSION_BACK(event=event_id),
     ], commit=len(ids) == 1)
     inserted = [HeldSeat(*row) for row in claimed.rows]
+    taken, next_expiry = locked.rows[0]
+    version = taken if inserted else taken - 1  # nothing claimed: the version went back
     view = cart_from_rows(facts, cart.rows)
     if len(inserted) < len(ids):
-        # Nothing claimed: the version went back in the batch, nothing to undo. Some seats
-        # claimed, in the caller's transaction: delete them and give the version back.
-        undo = lock if inserted and not tx.owns else None
-        _refuse_unless_held(lock.event_id, undo, ids, inserted, view.cart, lock.seat_map_id,
-                            lock.max_seats_per_order)
-    version = lock.version if inserted else lock.version - 1
-    next_expiry = lock.next_expiry_at
+        # Nothing claimed: nothing to undo. Some seats claimed, in the caller's
+        # transaction: delete them and give the version back.
+        lock = live.EventLock(event_id, taken, facts.seat_map_id, facts.hold_minutes,
+                              facts.max_seats_per_order, next_expiry)
+        _refuse_unless_held(event_id, lock if inserted and not tx.owns else None, ids,
+                            inserted, view.cart, facts.seat_map_id, facts.max_seats_per_order)
     if inserted and (next_expiry is None or expiry < next_expiry):
         next_expiry = expiry
-    tx.after_commit(partial(live.mirror_now, lock.event_id, version, next_expiry))
+    tx.after_commit(partial(live.mirror_now, event_id, version, next_expiry))
     return HoldOutcome(_in_order(ids, inserted, view.cart, cart_id), view,
-                       SeatingSettings(version, lock.hold_minutes, lock.max_seats_per_order),
+                       SeatingSettings(version, facts.hold_minutes, facts.max_seats_per_order),
                        facts)
 
 

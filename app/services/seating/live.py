@@ -24,9 +24,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import (
-    BigInteger,
     Integer,
-    String,
     bindparam,
     delete,
     exists,
@@ -40,7 +38,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db, jobs
-from app.models.events import Event
 from app.models.seating import EventSeating, SeatChange
 from app.models.types import UTCDateTime
 from app.services.seating.errors import NoSeatMap
@@ -52,7 +49,6 @@ _PENDING = "marquee_seat_versions"
 KEY_TTL = 3600  # a mirror that missed an update heals within the hour at worst
 SEAT_CHANGES = SeatChange.__table__
 SEATING = EventSeating.__table__
-EVENTS = Event.__table__
 # event id → (monotonic deadline, state) of recent polls' reads; emptied by every commit
 _STATES: dict[int, tuple[float, LiveState]] = {}
 clock = time.monotonic  # replaceable in tests
@@ -107,43 +103,38 @@ def lock_event(event_id: int) -> EventLock:
 
 @statement("seat_lock")
 def SEAT_LOCK(dialect: str):
-    """`lock_event` for the event called `slug`, answering its seating settings."""
-    event_id = select(EVENTS.c.id).where(EVENTS.c.slug == bindparam("slug", type_=String))
-    return (update(SEATING).where(SEATING.c.event_id == event_id.scalar_subquery())
+    """`lock_event` as a statement of a batch: the version taken, and the next expiry."""
+    return (update(SEATING).where(SEATING.c.event_id == bindparam("event", type_=Integer))
             .values(version=SEATING.c.version + 1)
-            .returning(SEATING.c.event_id, SEATING.c.version, SEATING.c.seat_map_id,
-                       SEATING.c.hold_minutes, SEATING.c.max_seats_per_order,
-                       SEATING.c.next_expiry_at, SEATING.c.payment_minutes))
+            .returning(SEATING.c.version, SEATING.c.next_expiry_at))
 
 
-# (UPDATE reserves its columns' names: these parameters are `event` and `logged_version`.)
+# (UPDATE reserves its columns' names: the event's parameter is `event`.) Both statements
+# below look at the change log at the row's own version: run after `SEAT_LOCK` and the
+# change, in the same transaction, that is the version this transaction took.
 @statement("seat_next_expiry")
 def SEAT_NEXT_EXPIRY(dialect: str):
-    """Lower the event's next expiry to `expiry` if a change was logged at
-    `logged_version`."""
+    """Lower the event's next expiry to `expiry` if this transaction logged a change."""
     expiry = bindparam("expiry", type_=UTCDateTime())
     return (update(SEATING)
             .where(SEATING.c.event_id == bindparam("event", type_=Integer),
                    or_(SEATING.c.next_expiry_at.is_(None), SEATING.c.next_expiry_at > expiry),
-                   _logged_at_version())
+                   _logged_at_own_version())
             .values(next_expiry_at=expiry))
 
 
 @statement("seat_version_back")
 def SEAT_VERSION_BACK(dialect: str):
-    """`unchanged` when nothing was logged at `logged_version` (the lock's): give the
-    version back."""
+    """`unchanged`: give the version back if this transaction logged no change."""
     return (update(SEATING)
             .where(SEATING.c.event_id == bindparam("event", type_=Integer),
-                   SEATING.c.version == bindparam("logged_version", type_=BigInteger),
-                   ~_logged_at_version())
+                   ~_logged_at_own_version())
             .values(version=SEATING.c.version - 1))
 
 
-def _logged_at_version():
-    return exists().where(SEAT_CHANGES.c.event_id == bindparam("event", type_=Integer),
-                          SEAT_CHANGES.c.version == bindparam("logged_version",
-                                                             type_=BigInteger))
+def _logged_at_own_version():
+    return exists().where(SEAT_CHANGES.c.event_id == SEATING.c.event_id,
+                          SEAT_CHANGES.c.version == SEATING.c.version)
 
 
 def unchanged(lock: EventLock) -> None:

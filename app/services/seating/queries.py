@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import String, and_, bindparam, func, or_, select
 
 from app import sql_batches
 from app.extensions import db
@@ -232,6 +232,18 @@ def SEAT_CART(dialect: str):
                h.expires_at > bindparam("now", type_=UTCDateTime()))
         .order_by(h.seat_id.is_(None), sec.name, s.row_label, s.number, h.id)
     )
+
+
+@statement("seating_facts")
+def SEATING_FACTS(dialect: str):
+    """What a seat click needs of the event called `slug` with a seat map: its facts (enough
+    to draw the answer: id, slug, title, status, timezone, currency...) and its seating
+    settings. No row: no such event, or no seat map."""
+    e, es = Event.__table__.c, EventSeating.__table__.c
+    return (select(e.id, e.slug, e.title, e.status, e.organization_id, e.timezone, e.currency,
+                   es.seat_map_id, es.hold_minutes, es.max_seats_per_order)
+            .select_from(Event.__table__.join(EventSeating.__table__, es.event_id == e.id))
+            .where(e.slug == bindparam("slug", type_=String)))
 
 
 def cart_call(event_id: int, cart_id: str | None, now: datetime) -> sql_batches.Call:
