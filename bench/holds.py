@@ -8,7 +8,9 @@ random seat for a new cart (no cookie is kept: every click is a new visitor):
    limits off (a benchmark client has no browser session); jobs inline, no Redis;
 2. the bare endpoint, served by the same app in the same gunicorn processes (a bench-only
    blueprint, see `bench.bare_holds`): one `INSERT … ON CONFLICT DO NOTHING` and a commit per
-   request behind the same Flask request handling, so the ratio measures the hold logic;
+   request behind the same Flask request handling, so the ratio measures the hold logic
+   (on an engine of its own with psycopg's default statement preparation, which the app's
+   engine turns off);
 3. for reference, the same INSERT from a separate tiny WSGI app without Flask.
 
 Prints requests/s, p50/p99 latency, conflicts, double holds counted in the database (must be
