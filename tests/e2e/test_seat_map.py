@@ -172,3 +172,21 @@ def test_screenshots(new_page, seat_map_event, screenshot, width):
     page.goto(f"/events/{se.event.slug}/seats?view=list")
     screenshot(page, f"seat-list-{width}")
     assert not page.js_errors
+
+
+@pytest.mark.parametrize("width", [1280, PHONE])
+def test_a_cancelled_event_says_so_and_holds_nothing(new_page, seat_map_event, screenshot,
+                                                    width):
+    from app.models.events import EventStatus
+
+    se = seat_map_event()
+    se.event.status = EventStatus.CANCELLED
+    db.session.commit()
+    page = open_seats(new_page(width), se)
+    expect(page.get_by_role("alert")).to_contain_text("This event has been cancelled.")
+    seat(page, se.seat("C-5")).click()
+    expect(page.locator("#seat-message")).to_contain_text("its seats are not on sale")
+    expect(seat(page, se.seat("C-5"))).to_have_class(re.compile(r"\bfp-available\b"))
+    screenshot(page, f"cancelled-{width}")
+    # htmx logs the refusal's status (409) itself; nothing else may go wrong
+    assert [e for e in page.js_errors if "Response Status Error Code 409" not in e] == []
