@@ -92,6 +92,26 @@ def test_multi_seat_hold_is_all_or_nothing(seat_map_event):
     assert [hold.seat_id for hold in holds] == row[:4]
 
 
+def test_several_seats_in_a_transaction_of_their_own_are_all_or_nothing(seat_map_event):
+    """With no transaction in the session (a request that read nothing before), the hold
+    runs its own (PostgreSQL): a refusal rolls back the seats it claimed, and the version."""
+    se = seat_map_event()
+    row, slug = se.row("D"), se.event.slug
+    seating.hold_seat(se.event, row[6], "cart-b")
+    db.session.commit()
+    version = seating.current_version(se.event.id)
+    db.session.remove()
+    with pytest.raises(seating.SeatTaken, match="D-7"):
+        seating.hold_at(slug, row[3:9], "cart-a")  # D-4 … D-6 are free, D-7 is not
+    db.session.rollback()
+    assert claims(se.event.id) == [(row[6], "cart-b", HoldStatus.HELD)]
+    assert seating.current_version(se.event.id) == version
+    outcome = seating.hold_at(slug, row[3:6], "cart-a")
+    db.session.commit()
+    assert [hold.seat_id for hold in outcome.holds] == row[3:6]
+    assert outcome.settings.version == version + 1 == seating.current_version(se.event.id)
+
+
 def test_limit_per_order_counts_everything_the_cart_holds(seat_map_event):
     se = seat_map_event(max_seats_per_order=4)
     row = se.row("E")

@@ -1,10 +1,12 @@
 """Holding and releasing seats for a cart.
 
-Every write takes the event's seating lock first (see `live.lock_event`): versions then commit
-in order, and per-cart limits cannot be raced by a double click. The guarantee against double
-holds is not that lock but the unique index on `(event_id, seat_id)`: a hold is one
-`INSERT … ON CONFLICT DO UPDATE … WHERE holds.expires_at <= now`, so an expired claim is taken
-over in the same statement and a live one is never overwritten.
+Every write takes the event's seating lock (see `live.lock_event`) before it logs its change
+and commits: versions then commit in order. A hold takes it late, after its claim (see
+`_hold`), and queues behind the cart's own lock first, so that per-cart limits cannot be
+raced by a double click. The guarantee against double holds is not a lock but the unique
+index on `(event_id, seat_id)`: a hold is one `INSERT … ON CONFLICT DO UPDATE … WHERE
+holds.expires_at <= now`, so an expired claim is taken over in the same statement and a
+live one is never overwritten.
 
 A cart's holds share one expiry: it is set by the cart's first hold and later clicks do not
 extend it (otherwise one person could keep seats forever by clicking). Releasing everything
@@ -224,12 +226,15 @@ def _claim(tx, facts, ids: list[int], cart_id: str, user_id: int | None,
     version = taken if inserted else taken - 1  # nothing claimed: the version went back
     view = cart_from_rows(facts, cart.rows)
     if len(inserted) < len(ids):
-        # Nothing claimed: nothing to undo. Some seats claimed, in the caller's
-        # transaction: delete them and give the version back.
-        lock = live.EventLock(event_id, taken, facts.seat_map_id, facts.hold_minutes,
-                              facts.max_seats_per_order, next_expiry)
-        _refuse_unless_held(event_id, lock if inserted and not tx.owns else None, ids,
-                            inserted, view.cart, facts.seat_map_id, facts.max_seats_per_order)
+        # Nothing claimed: nothing to undo. Some seats claimed: a transaction of its own
+        # rolls them back when the refusal leaves it; in the caller's transaction they are
+        # deleted and the version given back.
+        undo = None
+        if inserted and not tx.owns:
+            undo = live.EventLock(event_id, taken, facts.seat_map_id, facts.hold_minutes,
+                                  facts.max_seats_per_order, next_expiry)
+        _refuse_unless_held(event_id, undo, ids, inserted, view.cart, facts.seat_map_id,
+                            facts.max_seats_per_order)
     if inserted and (next_expiry is None or expiry < next_expiry):
         next_expiry = expiry
     tx.after_commit(partial(live.mirror_now, event_id, version, next_expiry))
@@ -248,16 +253,17 @@ def _hold_unguarded(slug: str, ids: list[int], cart_id: str, user_id: int | None
 
 
 def _refuse_unless_held(event_id: int, lock: live.EventLock | None, ids: list[int],
-                        inserted: list[HeldSeat], cart: CartSummary, seat_map_id: int,
+                        claimed: list[HeldSeat], cart: CartSummary, seat_map_id: int,
                         limit: int) -> None:
-    """Refuse (undoing the claims and the version, with `lock`) unless every seat asked for
-    is now the cart's: unknown seats first, then the limit per order, then seats not on
-    sale, then taken seats."""
-    got = {hold.seat_id for hold in inserted}
+    """Refuse unless every seat asked for is now the cart's: unknown seats first, then the
+    limit per order, then seats not on sale, then taken seats. With `lock`, the refusal
+    undoes the claims and gives the version back (see `refuse`)."""
+    got = {hold.seat_id for hold in claimed}
+    inserted = claimed if lock is not None else []  # what `refuse` deletes
     new = [seat_id for seat_id in ids if seat_id in got or seat_id not in cart.seat_ids]
     missing = [seat_id for seat_id in new if seat_id not in got]
     seats = seats_for_sale(event_id, seat_map_id, missing, lock, inserted) if missing else []
-    if cart.ticket_count - len(inserted) + len(new) > limit:
+    if cart.ticket_count - len(claimed) + len(new) > limit:
         raise refuse(HoldLimitReached(limit), lock, inserted)
     for seat in seats:
         if seat.ticket_type_id is None:

@@ -1,8 +1,9 @@
 """The live version counter of an event's seats, and the log of which seats changed.
 
-Ordering: every change takes the event's `event_seating` row lock first (`lock_event` bumps
-`version` with an UPDATE), writes `SeatChange` rows with that version, and commits. Row locks
-make versions commit in order, so a reader that sees version V also sees every change up to V.
+Ordering: every change takes the event's `event_seating` row lock (`lock_event` bumps
+`version` with an UPDATE) before it writes `SeatChange` rows with that version and commits;
+its other writes go in the same transaction, before or after. Row locks make versions commit
+in order, so a reader that sees version V also sees every change up to V.
 Redis (when configured) mirrors `(version, next_expiry_at)` *after* the commit, only ever
 forward; a poll whose version equals the mirror's answers 204 with one Redis round trip. If
 the mirror lags or Redis is down, polls fall back to the database (one cheap query), never to
