@@ -1,4 +1,4 @@
-"""Statement batches (app/sql_batches.py): the same answers on both backends, one message per
+"""Statement batches (app/sql_batches/): the same answers on both backends, one message per
 batch on PostgreSQL, transactions that begin, commit and roll back as asked."""
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def test_statement_names_are_checked():
 
 @pytest.mark.postgres
 def test_each_statement_is_prepared_once_per_connection_and_again_after_discard(app):
-    from app.sql_batches import _run_on_its_own
+    from app.sql_batches.transactions import _run_on_its_own
 
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0,
                            connect_args={"prepare_threshold": None})  # one connection

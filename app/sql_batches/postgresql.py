@@ -1,0 +1,99 @@
+"""Batches on PostgreSQL: one simple-protocol message of EXECUTE calls, the statements
+PREPAREd in it the first time a connection sees them (see the package's docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import Enum
+from typing import Any
+
+from app.sql_batches.statements import Call, Compiled, Outcome, Statement, check_params
+
+# Key in a connection's `info`: the names prepared there; absent after a failed message (a
+# PREPARE is not undone by a rollback, so what the server kept is unknown): the next message
+# then starts with DEALLOCATE ALL.
+_PREPARED = "marquee_prepared_statements"
+_TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK: a result with rows (possibly none)
+
+
+class StatementsForgotten(Exception):
+    """The server no longer knows a statement this connection prepared (DISCARD ALL)."""
+
+
+def in_server_transaction(driver) -> bool:
+    from psycopg.pq import TransactionStatus
+
+    return driver.pgconn.transaction_status != TransactionStatus.IDLE
+
+
+def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit: bool, *,
+         undo: bool) -> list[Outcome]:
+    """One message; on an error, roll back what the batches began (`undo`) and raise."""
+    from psycopg import ClientCursor, errors
+
+    prepared = info.get(_PREPARED)
+    cursor = ClientCursor(driver)
+    parts, wanted, newly = ["BEGIN"] if begin else [], [], set()
+    if prepared is None:
+        prepared = set()
+        parts.append("DEALLOCATE ALL")
+    for call in calls:
+        compiled = call.statement.compiled(dialect)
+        name = call.statement.prepared_name
+        if name not in prepared and name not in newly:
+            parts.append(compiled.prepare(cursor, name))
+            newly.add(name)
+        wanted.append((len(parts), compiled))
+        parts.append(_execute(cursor, name, compiled, call.params))
+    if commit:
+        parts.append("COMMIT")
+    try:
+        cursor.execute("; ".join(parts))
+    except BaseException as exc:
+        info.pop(_PREPARED, None)
+        if undo and not driver.broken and in_server_transaction(driver):
+            driver.rollback()
+        if isinstance(exc, errors.InvalidSqlStatementName):
+            raise StatementsForgotten() from exc
+        raise
+    info[_PREPARED] = prepared | newly if newly else prepared
+    outcomes, index = [], 0
+    for (position, compiled), call in zip(wanted, calls, strict=True):
+        while index < position:
+            cursor.nextset()
+            index += 1
+        outcomes.append(_outcome(cursor, compiled, dialect, call.statement))
+    return outcomes
+
+
+def _execute(cursor, name: str, compiled: Compiled, params: dict[str, Any]) -> str:
+    if len(params) != len(compiled.names):
+        check_params(name, compiled.names, params)
+    if not params:
+        return f"EXECUTE {name}"
+    values = []
+    for key, process in zip(compiled.names, compiled.binds, strict=True):
+        value = params[key]
+        if process is not None:
+            value = process(value)
+        elif isinstance(value, Enum):
+            value = value.value
+        values.append(value)
+    return cursor.mogrify(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
+
+
+def _outcome(cursor, compiled: Compiled, dialect, statement: Statement) -> Outcome:
+    if cursor.pgresult.status != _TUPLES_OK:
+        return Outcome([], cursor.rowcount)
+    if compiled.results is None:
+        compiled.results = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, described.type_code)
+            for column, described in zip(compiled.columns, cursor.description, strict=True))
+    make = statement.row_type(dialect.name)._make
+    rows = cursor.fetchall()
+    if not any(compiled.results):
+        return Outcome([make(row) for row in rows], len(rows))
+    processed = [make(value if process is None or value is None else process(value)
+                      for value, process in zip(row, compiled.results, strict=True))
+                 for row in rows]
+    return Outcome(processed, len(processed))
