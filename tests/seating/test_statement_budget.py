@@ -76,3 +76,88 @@ def test_an_unchanged_poll_reads_once_then_not_at_all_while_cached(client, seat_
     with statements() as second:
         assert client.get(url).status_code == 204
     assert len(first) == 1 and second == []
+
+
+@pytest.mark.postgres
+def test_a_holds_plans_stay_on_the_indexes_when_the_event_fills_up(app, seat_map_event):
+    """The statements of a hold are prepared once per connection and planned once (a
+    generic plan, kept until the tables' statistics change). A plan made while the event had
+    no claims must still reach the cart's claims and the event's change log through their
+    indexes once the event has thousands of both, not read all of them on every click."""
+    from datetime import timedelta
+
+    from psycopg import ClientCursor
+
+    from app.models.seating import HoldStatus
+    from app.models.types import utcnow
+    from app.services.seating.claims import SEAT_CHANGE_LOG, SEAT_CLAIM
+    from app.services.seating.queries import cart_call
+    from app.sql_batches.postgresql import _execute, send
+
+    se = seat_map_event(rows=40, seats_per_row=50)
+    event_id, map_id, seats = se.event.id, se.seat_map.id, se.seat_ids
+    db.session.commit()
+    now = utcnow()
+
+    def hold_calls(cart: str, seat: int):
+        return [
+            SEAT_CLAIM(event_id=event_id, cart_id=cart, user_id=None, now=now,
+                       status=HoldStatus.HELD, first_expiry=now + timedelta(minutes=10),
+                       seat_ids=[seat], seat_map_id=map_id, asked=1, limit=10),
+            live.SEAT_LOCK(event=event_id),
+            SEAT_CHANGE_LOG(event_id=event_id, cart_id=cart, now=now),
+            cart_call(event_id, cart, now),
+            live.SEAT_NEXT_EXPIRY(event=event_id, expiry=now + timedelta(minutes=10)),
+            live.SEAT_VERSION_BACK(event=event_id),
+        ]
+
+    with db.engine.connect() as conn:
+        _never_analyzed(conn, "holds", "seat_changes")
+        conn.exec_driver_sql("ANALYZE seats")  # the map, as a new event's seat map
+        conn.commit()
+        driver = conn.connection.driver_connection
+        send(conn.info, conn.dialect, driver, hold_calls("first", seats[0]), True, True,
+             undo=True)  # prepared and planned while the event has one claim
+        facts = {"event": event_id, "map": map_id, "first": seats[0]}
+        conn.exec_driver_sql(  # then thousands of claims by other carts, and their changes
+            "INSERT INTO holds (event_id, seat_id, ticket_type_id, quantity, cart_id, status,"
+            " expires_at, created_at) SELECT %(event)s, s.id, NULL, 1, 'other-' || s.id,"
+            " 'held', now() + interval '10 minutes', now() FROM seats s"
+            " WHERE s.seat_map_id = %(map)s AND s.id <> %(first)s", facts)
+        conn.exec_driver_sql(
+            "INSERT INTO seat_changes (event_id, version, seat_id, created_at)"
+            " SELECT %(event)s, 100 + s.id, s.id, now() FROM seats s"
+            " WHERE s.seat_map_id = %(map)s", facts)
+        conn.commit()
+        cursor = ClientCursor(driver)
+        for call in hold_calls("later", seats[0]):
+            execute = _execute(cursor, call.statement.prepared_name,
+                               call.statement.compiled(conn.dialect), call.params)
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {execute}")
+            plan = cursor.fetchone()[0][0]["Plan"]
+            assert _most_rows_read(plan) <= 5, (call.statement.name, plan)
+        driver.rollback()
+
+
+def _never_analyzed(conn, *tables: str) -> None:
+    """Forget the statistics of `tables`, as in a new deployment (superuser only: the
+    catalogs are written; the server invalidates the plans that used them)."""
+    if not conn.exec_driver_sql("SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+                                ).scalar():
+        pytest.skip("needs a PostgreSQL superuser to reset statistics")
+    for table in tables:
+        conn.exec_driver_sql("DELETE FROM pg_statistic WHERE starelid = %s::regclass",
+                             (table,))
+        conn.exec_driver_sql("UPDATE pg_class SET reltuples = -1, relpages = 0 "
+                             "WHERE oid = %s::regclass", (table,))
+
+
+def _most_rows_read(node: dict) -> int:
+    """The most rows of `holds` or `seat_changes` (or of their indexes) one plan node read."""
+    read = 0
+    if node.get("Relation Name") in ("holds", "seat_changes") or any(
+            node.get("Index Name", "").startswith(prefix) for prefix in
+            ("ix_holds", "uq_holds", "ix_seat_changes")):
+        read = (node["Actual Rows"] * node["Actual Loops"] + node.get("Rows Removed by Filter", 0)
+                + node.get("Rows Removed by Index Recheck", 0))
+    return max([read, *(_most_rows_read(child) for child in node.get("Plans", []))])

@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     exists,
     func,
     insert,
@@ -107,10 +108,11 @@ def SEAT_CLAIM(dialect: str):
     live = h.status.in_([HoldStatus.HELD, HoldStatus.ORDERED])
     shared = select(func.min(h.expires_at)).where(
         *_cart_holds(h.status == HoldStatus.HELD)).scalar_subquery()
-    tickets = select(func.coalesce(func.sum(h.quantity), 0)).where(
+    # The tickets the cart holds besides the seats asked for (a seat it already holds is
+    # asked for again, not added): one pass over the cart's holds, found by the cart's index.
+    others = select(func.coalesce(func.sum(
+        case((_among(h.seat_id, "seat_ids", dialect), 0), else_=h.quantity)), 0)).where(
         *_cart_holds(live)).scalar_subquery()
-    kept = select(func.count()).where(*_cart_holds(live, _among(h.seat_id, "seat_ids", dialect))
-                                      ).scalar_subquery()
     seats, asked = _seats_asked(dialect)
     source = (
         select(bindparam("event_id", type_=Integer), s.id, tt.id, 1,
@@ -122,8 +124,7 @@ def SEAT_CLAIM(dialect: str):
         .join(TICKET_TYPES, and_(tt.price_zone_id == s.price_zone_id,
                                  tt.event_id == bindparam("event_id")))
         .where(asked, s.seat_map_id == bindparam("seat_map_id", type_=Integer),
-               tickets - kept + bindparam("asked", type_=Integer)
-               <= bindparam("limit", type_=Integer),
+               others + bindparam("asked", type_=Integer) <= bindparam("limit", type_=Integer),
                ~exists().where(EVENTS.c.id == bindparam("event_id"),
                                EVENTS.c.status == EventStatus.CANCELLED))
         .order_by(s.id)  # every claim takes seats in one order: racing claims never deadlock
@@ -136,8 +137,11 @@ def SEAT_CLAIM(dialect: str):
 @statement("seat_change_log")
 def SEAT_CHANGE_LOG(dialect: str):
     """Log as changed, at the version this transaction took (`live.SEAT_LOCK` ran before),
-    the seats of `seat_ids` the cart claimed at `now` (the claim writes `created_at = now`
-    on the claims it makes, and on no other)."""
+    the seats the cart claimed at `now` (the claim writes `created_at = now` on the claims it
+    makes, and on no other). The claims are found by the cart's index, whatever the
+    statistics of a new event's claims: nothing here may let the (event, seat) index serve,
+    as a plan made on it while the event had few claims reads all of them later (hence
+    "seat or 0", which the planner cannot read as "a seat")."""
     h = HOLDS.c
     version = select(SEATING.c.version).where(SEATING.c.event_id == h.event_id)
     return insert(SEAT_CHANGES).from_select(
@@ -146,4 +150,4 @@ def SEAT_CHANGE_LOG(dialect: str):
         .where(h.event_id == bindparam("event_id", type_=Integer),
                h.cart_id == bindparam("cart_id", type_=String),
                h.created_at == bindparam("now", type_=UTCDateTime()),
-               _among(h.seat_id, "seat_ids", dialect)))
+               func.coalesce(h.seat_id, 0) != 0))

@@ -134,8 +134,12 @@ def SEAT_VERSION_BACK(dialect: str):
 
 
 def _logged_at_own_version():
-    return exists().where(SEAT_CHANGES.c.event_id == SEATING.c.event_id,
-                          SEAT_CHANGES.c.version == SEATING.c.version)
+    """The version read by a subquery of its own, not joined from the row being updated: the
+    change log is then probed by (event, version), whatever plan its statistics suggest (a
+    join would scan all of the event's changes for the one version)."""
+    event = bindparam("event", type_=Integer)
+    version = select(SEATING.c.version).where(SEATING.c.event_id == event).scalar_subquery()
+    return exists().where(SEAT_CHANGES.c.event_id == event, SEAT_CHANGES.c.version == version)
 
 
 def unchanged(lock: EventLock) -> None:
