@@ -225,3 +225,18 @@ def test_organizer_desk_search_and_manual_check_in(gate, make_user, make_member,
     assert back.status_code == 303 and back.location.endswith(page)
     row = db.session.scalar(db.select(CheckIn).where(CheckIn.ticket_id == tickets[0].id))
     assert (row.result, row.gate) == (ScanResult.VALID, "Organizer desk")
+
+
+BEYOND = 2**31  # one past the largest id a database integer column holds
+
+
+def test_ids_past_the_database_range_are_unknown_not_errors(gate):
+    """PostgreSQL refuses such a number in a query: it must stop at the route."""
+    client, event, tickets = gate
+    assert client.get(f"/checkin/{event.slug}?shown={BEYOND}").status_code == 200
+    assert client.get(f"/checkin/{event.slug}?shown={10**25}").status_code == 200
+    answer = client.post(f"/checkin/{event.slug}/manual", data={
+        "ticket_id": BEYOND, "reason": "typed by hand"}, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert 'data-result="unknown"' in answer.get_data(as_text=True)
+    assert db.session.scalars(db.select(CheckIn.result)).all() == [ScanResult.UNKNOWN]

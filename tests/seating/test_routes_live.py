@@ -145,3 +145,17 @@ def test_cart_refresh_before_expiry_does_not_claim_release(htmx_client, seat_map
     html = htmx_client.get(f"/events/{se.event.slug}/seats/cart?seat={seat}&expired=1"
                            ).get_data(as_text=True)
     assert "the seats were released" not in html and "fp-mine" in spots(html)[seat]
+
+
+def test_numbers_past_the_database_range_are_refused_not_errors(htmx_client, seat_map_event):
+    """PostgreSQL refuses an integer past its range in a query: such a seat id or version
+    stops at the route (the seat is not listed, the poll is a bad request)."""
+    se = seat_map_event()
+    beyond = 2**31
+    page = f"/events/{se.event.slug}/seats"
+    cart = htmx_client.get(f"{page}/cart?seat={beyond}&seat={se.seat('A-1')}")
+    assert cart.status_code == 200 and "No seats yet" in cart.get_data(as_text=True)
+    assert htmx_client.get(f"{page}/changes?v={beyond}").status_code == 400
+    for action in ("hold", "release"):
+        assert htmx_client.post(f"{page}/{action}", data={"seat_id": beyond}).status_code == 400
+    assert htmx_client.post(f"{page}/hold", data={"seat_id": se.seat("A-1")}).status_code == 200

@@ -72,6 +72,9 @@ def test_the_grid_generator_places_labelled_booths_without_overlap(setup):
     too_many = setup("/booths/generate", booth_type_id=kind.id, prefix="C", rows="41",
                      columns="1", width="60", height="50", gap="20")
     assert too_many.status_code == 409 and b"1\xe2\x80\x9340 rows" in too_many.data
+    beyond = setup("/booths/generate", booth_type_id=2**31, prefix="D", rows=str(2**31),
+                   columns="1", width="60", height="50", gap="20")
+    assert beyond.status_code == 404  # no such booth type (the number names no row)
 
 
 def test_a_booth_is_edited_by_form_and_labels_stay_unique(setup):

@@ -10,7 +10,7 @@ from app.blueprints.checkin.access import organizer_event
 from app.extensions import db
 from app.services.checkin import access, search, stats
 from app.services.errors import DomainError
-from app.web import no_change, render_page_or_block
+from app.web import db_int, no_change, render_page_or_block
 
 TEMPLATE = "checkin/organizer.html"
 
@@ -36,7 +36,7 @@ def _back(org, event):
 @org_role_required(*ORGANIZER_ROLES)
 def organizer_view(org, event_slug: str):
     event = organizer_event(org, event_slug)
-    if request.args.get("seen", type=int) == stats.checkin_version(event.id):
+    if request.args.get("seen", type=db_int) == stats.checkin_version(event.id):
         return no_change()
     return _page(org, event)
 

@@ -39,7 +39,7 @@ from app.services.checkin import (
 from app.services.checkin.gate import GateScan, NotAllowed, NotSignedIn, scan_at_gate
 from app.services.checkin.verify import looks_like_code
 from app.services.errors import DomainError
-from app.web import is_htmx, no_change, render_page_or_block
+from app.web import db_int, is_htmx, no_change, render_page_or_block
 
 TEMPLATE = "checkin/scanner.html"
 _CHOICES = "checkin_choices"
@@ -123,7 +123,7 @@ def my_events():
 @bp.get("/checkin/<event_slug>")
 @gate_access_required
 def scanner(event):
-    shown = db.session.get(CheckIn, request.args.get("shown", 0, type=int))
+    shown = db.session.get(CheckIn, request.args.get("shown", 0, type=db_int))
     verdict = verdict_of(shown) if shown is not None and shown.event_id == event.id else None
     response = _page(event, verdict, request.args.get("q", "").strip()[:80])
     response.headers["Cache-Control"] = "no-store"
@@ -199,7 +199,7 @@ def manual(event):
     reason = request.form.get("reason", "").strip()[:200]
     if not reason:
         return _page(event, query=request.form.get("q", ""), status=422)
-    verdict = check_in_ticket(request.form.get("ticket_id", 0, type=int),
+    verdict = check_in_ticket(request.form.get("ticket_id", 0, type=db_int),
                               _scan_input(event, manual_reason=reason))
     db.session.commit()
     back = safe_next(request.form.get("next"), "")
@@ -212,7 +212,7 @@ def manual(event):
 @gate_access_required
 def counts(event):
     version = stats.checkin_version(event.id)
-    if request.args.get("seen", type=int) == version:
+    if request.args.get("seen", type=db_int) == version:
         return no_change()
     return render_page_or_block(TEMPLATE, "counts", event=event, version=version,
                                 counts=stats.gate_counts(event),

@@ -17,7 +17,7 @@ from app.services import events as event_service
 from app.services import seating
 from app.services.errors import DomainError
 from app.services.vendors.applications import takes_applications
-from app.web import hx_redirect, is_htmx, render_page_or_block
+from app.web import db_int, hx_redirect, is_htmx, render_page_or_block
 
 
 @bp.get("/events")
@@ -26,7 +26,7 @@ def list_events():
     search = event_service.EventSearch(
         q=(form.q.data or "")[:100], category=form.category.data or "",
         when="past" if form.when.data == "past" else "upcoming",
-        page=request.args.get("page", 1, type=int) or 1)
+        page=request.args.get("page", 1, type=db_int) or 1)
     return render_page_or_block("events/list.html", "results", form=form, now=utcnow(),
                                 result=event_service.search_public_events(search),
                                 public_page=True)

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.services.seating import GeneralAdmissionView, SeatView, SectionSpec, ZoneView
 from app.services.seating.sales import HOLD_MINUTES, PAYMENT_MINUTES, TICKETS_PER_ORDER
+from app.web import DB_INT_MAX
 
 MAX_SECTIONS, MAX_ROWS, MAX_SEATS_PER_ROW = 20, 100, 200
 
@@ -31,7 +32,7 @@ MAX_SECTIONS, MAX_ROWS, MAX_SEATS_PER_ROW = 20, 100, 200
 class SeatForm(FlaskForm):
     """The seat a list-view or cart button names (the map's own buttons put it in the URL)."""
 
-    seat_id = IntegerField("Seat", validators=[InputRequired()])
+    seat_id = IntegerField("Seat", validators=[InputRequired(), NumberRange(1, DB_INT_MAX)])
 
 
 class BestAvailableForm(FlaskForm):

@@ -29,7 +29,7 @@ from app.models import Event
 from app.services import seating
 from app.services.errors import DomainError
 from app.services.events import visible_event
-from app.web import is_htmx, no_change, render_page_or_block
+from app.web import db_int, is_htmx, no_change, render_page_or_block
 
 
 def _user_id() -> int | None:
@@ -237,7 +237,7 @@ def _polled_event_id(slug: str) -> int | None:
 @bp.get("/events/<slug>/seats/changes")
 def changes(slug: str):
     """Poll: 204 when nothing changed since `v`, else the changed seats and the new version."""
-    event_id, since = _polled_event_id(slug), request.args.get("v", type=int)
+    event_id, since = _polled_event_id(slug), request.args.get("v", type=db_int)
     if event_id is None or since is None:
         abort(404 if event_id is None else 400)
     found = seating.poll_changes(event_id, since)
@@ -260,7 +260,7 @@ def cart(slug: str):
     event = _event_or_404(slug)
     if not is_htmx():
         return redirect(url_for("seating.seat_map", slug=event.slug), code=303)
-    seat_ids = request.args.getlist("seat", type=int)[:100]
+    seat_ids = request.args.getlist("seat", type=db_int)[:100]
     live = seating.live_view(event, seat_ids, cart_id())
     expired = request.args.get("expired") == "1" and live.cart.empty
     message = "Your hold expired and the seats were released." if expired else ""

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.services.vendors.applications import ApplicationInput
 from app.services.vendors.documents import KINDS
 from app.services.vendors.profiles import CATEGORIES, ProfileInput
+from app.web import db_int
 
 
 class ProfileForm(FlaskForm):
@@ -41,8 +42,8 @@ class DocumentForm(FlaskForm):
 
 
 class ApplicationForm(FlaskForm):
-    booth_type_id = SelectField("Booth type", coerce=int, validate_choice=False)
-    preferences = SelectMultipleField("Preferred booths (up to 3)", coerce=int,
+    booth_type_id = SelectField("Booth type", coerce=db_int, validate_choice=False)
+    preferences = SelectMultipleField("Preferred booths (up to 3)", coerce=db_int,
                                       validate_choice=False)
     products = TextAreaField("Products you will sell", validators=[Length(max=4000)])
     power_amps = IntegerField("Power needed (amps)", default=0,

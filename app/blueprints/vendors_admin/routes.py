@@ -23,7 +23,7 @@ from app.services.errors import DomainError
 from app.services.vendors import applications, assignment, export, floorplan, review
 from app.services.vendors.documents import KINDS
 from app.services.vendors.profiles import CATEGORIES
-from app.web import hx_redirect, render_page_or_block
+from app.web import db_int, hx_redirect, render_page_or_block
 
 BASE = "/orgs/<org_slug>/events/<int:event_id>/vendors"
 SETUP, QUEUE = "vendors_admin/setup.html", "vendors_admin/queue.html"
@@ -37,10 +37,7 @@ def _event(org: Organization, event_id: int) -> Event:
 
 
 def _int(name: str, default: int = 0) -> int:
-    try:
-        return int(request.form.get(name, default))
-    except (TypeError, ValueError):
-        return default
+    return request.form.get(name, default, type=db_int)
 
 
 def _setup_page(org, event, status: int = 200, error: str = ""):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 
 from app.models.events import Venue
 from app.models.seating import SeatMap
@@ -38,12 +39,14 @@ def _parse_row(line: int, row: dict) -> dict:
         number = int(values["number"])
     except ValueError:
         raise _bad(line, f"seat number {values['number']!r} is not a whole number.") from None
-    if number < 1:
-        raise _bad(line, "seat numbers start at 1.")
+    if not 1 <= number <= MAX_SEATS:
+        raise _bad(line, f"seat numbers run from 1 to {MAX_SEATS:,}.")
     try:
         x, y = float(values["x"]), float(values["y"])
     except ValueError:
         raise _bad(line, "x and y must be numbers.") from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise _bad(line, "x and y must be numbers.")
     flags = {flag.strip().lower() for flag in values["flags"].split("|") if flag.strip()}
     unknown = sorted(flags - FLAGS)
     if unknown:
