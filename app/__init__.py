@@ -46,21 +46,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _keep_prepared_statements(app: Flask) -> None:
-    """On PostgreSQL, for the statements `app.sql_batches` prepares and keeps:
-
-    - psycopg's automatic prepared statements are off: it deallocates every prepared
-      statement of a connection whenever it rolls back (which the session does after each
-      request that only read), ours included;
-    - prepared statements always run on their generic plan: they are written so that keys
-      drive every join, and planning one again at each execution (which PostgreSQL does
-      when a custom plan looks cheaper) costs more than running it.
-    """
+    """On PostgreSQL, for the statements `app.sql_batches` prepares and keeps: psycopg's
+    automatic prepared statements are off, as it deallocates every prepared statement of a
+    connection whenever it rolls back (which the session does after each request that only
+    read), ours included. (The batches ask for generic plans around their own statements:
+    see `app.sql_batches.postgresql`.)"""
     if not str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
         return
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    options["connect_args"] = {"prepare_threshold": None,
-                               "options": "-c plan_cache_mode=force_generic_plan",
-                               **options.get("connect_args", {})}
+    options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

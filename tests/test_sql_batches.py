@@ -77,12 +77,13 @@ def test_a_transaction_of_batches_commits_as_one():
         outcomes = tx.run([ADD_ORG(name="Disco", slug="disco", at=at),
                            ADD_ORG(name="Tabasco", slug="tabasco", at=at),
                            COUNT_ORGS(slugs=["disco", "tabasco", "other"])], commit=True)
+        tx.after_commit(lambda: called.append("then"))  # on PostgreSQL: called at once
         tx.commit()  # the batch committed already: nothing more
     db.session.commit()
     assert [len(o.rows) for o in outcomes[:2]] == [1, 1]
     assert outcomes[0].rows[0].created_at == at
     assert outcomes[2].rows == [(2,)]  # the batch sees its own writes, LIKE's % intact
-    assert called == ["committed"]  # once
+    assert called == ["committed", "then"]  # each once
     db.session.remove()
     assert _orgs("disco", "tabasco") == 2
 
@@ -194,3 +195,9 @@ def test_a_batch_is_one_message(monkeypatch):
     assert len(messages) == 1
     assert messages[0].startswith("BEGIN; ") and messages[0].endswith("; COMMIT")
     assert not db.session().in_transaction()  # the session was not involved
+    # Generic plans were asked for in the message, for its own statements only: the
+    # connection goes back to the pool with the server's own choice for the app's queries.
+    assert "SET plan_cache_mode = force_generic_plan" in messages[0]
+    for _ in range(3):  # whichever pooled connection the session gets
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+        db.session.remove()

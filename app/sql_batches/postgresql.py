@@ -14,6 +14,13 @@ from app.sql_batches.statements import Call, Compiled, Outcome, Statement, check
 # then starts with DEALLOCATE ALL.
 _PREPARED = "marquee_prepared_statements"
 _TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK: a result with rows (possibly none)
+# Around the EXECUTEs of a message, and only there: prepared statements run on their generic
+# plan (they are written so that keys drive every join, and planning one again at each
+# execution, which PostgreSQL does while a custom plan looks cheaper, costs more than
+# running it). The rest of the app's queries keep the server's own choice. A failed message
+# undoes the SET with its transaction (a message without BEGIN is one implicit transaction).
+_GENERIC_PLANS = "SET plan_cache_mode = force_generic_plan"
+_DEFAULT_PLANS = "RESET plan_cache_mode"
 
 
 class StatementsForgotten(Exception):
@@ -37,6 +44,7 @@ def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit
     if prepared is None:
         prepared = set()
         parts.append("DEALLOCATE ALL")
+    parts.append(_GENERIC_PLANS)
     for call in calls:
         compiled = call.statement.compiled(dialect)
         name = call.statement.prepared_name
@@ -45,6 +53,7 @@ def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit
             newly.add(name)
         wanted.append((len(parts), compiled))
         parts.append(_execute(cursor, name, compiled, call.params))
+    parts.append(_DEFAULT_PLANS)
     if commit:
         parts.append("COMMIT")
     try:

@@ -72,7 +72,8 @@ class Batches:
         raise NotImplementedError
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        """Call `callback` once the transaction has committed (never if it rolls back)."""
+        """Call `callback` once the transaction has committed (at once if it has already;
+        never if it rolls back)."""
         raise NotImplementedError
 
 
@@ -143,7 +144,10 @@ class _Own(Batches):
             self._committed()
 
     def after_commit(self, callback: Callable[[], None]) -> None:
-        self.callbacks.append(callback)
+        if self.committed:  # a batch run with commit=True committed it already
+            callback()
+        else:
+            self.callbacks.append(callback)
 
     def _committed(self) -> None:
         self.committed = True

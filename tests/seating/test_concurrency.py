@@ -223,3 +223,43 @@ def test_with_the_guard_off_the_race_really_happens(unguarded_database, seat_map
         assert doubles > 0, "the naive path never double-held a seat: the race was not shown"
         assert codes.count(200) > 10
         db.session.remove()
+
+
+def test_a_click_on_a_held_seat_never_deadlocks_with_a_writer_holding_the_event(
+        seat_map_event):
+    """Everything that takes both locks takes the event's first, then claim rows (an
+    expiry sweep, a release, placing an order). A click on a seat someone holds must queue
+    the same way: its claim locks that seat's row even when it leaves it alone, so a click
+    that claimed first and then waited for the event would deadlock with such a writer."""
+    from app.services.seating.errors import SeatTaken
+
+    se = seat_map_event(rows=1, seats_per_row=4)
+    seat = se.seat("A-1")
+    seating.hold_seat(se.event, seat, "cart-owner")
+    db.session.commit()
+    event_id, slug = se.event.id, se.event.slug
+    db.session.remove()
+    engine = db.engine
+    locked, problems = threading.Event(), []
+
+    def writer():  # the shape of placing an order: the event's lock, then the seat's claim
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE event_seating SET version = version + 1 "
+                                  "WHERE event_id = :e"), {"e": event_id})
+                locked.set()
+                threading.Event().wait(0.5)  # the click runs meanwhile
+                conn.execute(text("UPDATE holds SET expires_at = expires_at "
+                                  "WHERE event_id = :e AND seat_id = :s"),
+                             {"e": event_id, "s": seat})
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            problems.append(exc)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert locked.wait(10)
+    with pytest.raises(SeatTaken):
+        seating.hold_at(slug, [seat], "cart-other")
+    thread.join(10)
+    assert problems == []
+    assert db.session.scalar(select(Hold.cart_id).where(Hold.seat_id == seat)) == "cart-owner"

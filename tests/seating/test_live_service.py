@@ -137,6 +137,22 @@ def test_redis_mirrors_the_version_and_an_unchanged_poll_skips_the_database(
     assert changes == seating.Changes(2, [se.seat("A-1")])
 
 
+def test_a_visitors_seat_click_is_mirrored_as_it_commits(seat_map_event, fake_redis, app):
+    """A click by someone not logged in commits in its own transaction (on PostgreSQL, in
+    the message that claims): the mirror must hear of it, or other maps' polls see no
+    change until something else moves the version."""
+    app.config["SEAT_VERSION_KEY_PREFIX"] = "test:seating"
+    se = seat_map_event()
+    db.session.commit()
+    visitor = app.test_client()
+    visitor.environ_base["HTTP_HX_REQUEST"] = "true"
+    for label, version in (("A-1", b"1"), ("A-2", b"2")):
+        assert visitor.post(f"/events/{se.event.slug}/seats/{se.seat(label)}/hold"
+                            ).status_code == 200
+        assert fake_redis.hget(f"test:seating:{se.event.id}", "v") == version
+    assert seating.poll_changes(se.event.id, 1) == seating.Changes(2, [se.seat("A-2")])
+
+
 def test_redis_mirror_never_goes_backwards(app, fake_redis):
     app.config["SEAT_VERSION_KEY_PREFIX"] = "test:backwards"
     live._mirror(7, 5, None)

@@ -175,14 +175,16 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
     """Two messages to the database, each one round trip on PostgreSQL (`app.sql_batches`):
 
     1. the event's facts and seating settings, read outside any transaction;
-    2. BEGIN; this cart's lock (a double click waits here); the claim, which checks the
-       seats, the event (not cancelled since) and the cart's limit itself; the event's
-       seating lock and version; the change log; the cart; the lowered next expiry; the
-       version given back when nothing was claimed; and COMMIT when one seat is asked for
-       (it is claimed or not: there is nothing half-done to undo).
+    2. BEGIN; this cart's lock (a double click waits here); the event's seating lock and
+       version; the claim, which checks the seats, the event (not cancelled since) and the
+       cart's limit itself; the change log; the cart; the lowered next expiry; the version
+       given back when nothing was claimed; and COMMIT when one seat is asked for (it is
+       claimed or not: there is nothing half-done to undo).
 
-    The event's lock is taken late and held only while the server runs the rest of the
-    message: never across a round trip, so holds of one event queue on it only briefly.
+    The event's lock comes before any claim row, as everywhere else that takes both (an
+    expiry sweep, a release, placing an order): the claim locks a live seat's row even when
+    it leaves it alone, so the other order could deadlock. In a transaction of its own the
+    lock is held only while the server runs this message, never across a round trip.
     Several seats are all-or-nothing: a third message commits them, or a refusal undoes
     them (a transaction of its own rolls back; in the caller's transaction, the claims are
     deleted and the version given back).
@@ -209,18 +211,20 @@ def _claim(tx, facts, ids: list[int], cart_id: str, user_id: int | None,
            now: datetime) -> HoldOutcome:
     expiry = now + hold_time(facts.hold_minutes)
     event_id = facts.id
-    _, claimed, locked, _, cart, _, _ = tx.run([
+    _, locked, claimed, _, cart, _, _ = tx.run([
         CART_LOCK(cart_id=cart_id),
+        live.SEAT_LOCK(event=event_id),
         SEAT_CLAIM(event_id=event_id, cart_id=cart_id, user_id=user_id, now=now,
                    status=HoldStatus.HELD, first_expiry=expiry, seat_ids=ids,
                    seat_map_id=facts.seat_map_id, asked=len(ids),
                    limit=facts.max_seats_per_order),
-        live.SEAT_LOCK(event=event_id),
         SEAT_CHANGE_LOG(event_id=event_id, cart_id=cart_id, now=now),
         cart_call(event_id, cart_id, now),
         live.SEAT_NEXT_EXPIRY(event=event_id, expiry=expiry),
         live.SEAT_VERSION_BACK(event=event_id),
     ], commit=len(ids) == 1)
+    if not locked.rows:  # the seat map was taken off the event since its facts were read
+        raise NoSeatMap()
     inserted = [HeldSeat(*row) for row in claimed.rows]
     taken, next_expiry = locked.rows[0]
     version = taken if inserted else taken - 1  # nothing claimed: the version went back
