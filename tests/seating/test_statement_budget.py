@@ -1,9 +1,9 @@
 """Statement budgets of the hot seat paths: counts, not times.
 
 A hold request for a new visitor is two messages to PostgreSQL (`seating.hold_at`): the
-event's facts and seating settings; then BEGIN, the cart's lock, the claim (an INSERT …
-SELECT that reads the seat facts and checks the cart in the same statement), the event's
-lock and version, the change log, the cart lines the answer shows, the next expiry and the
+event's facts and seating settings; then BEGIN, the cart's lock, the event's lock and
+version, the claim (an INSERT … SELECT that reads the seat facts and checks the cart in the
+same statement), the change log, the cart lines the answer shows, the next expiry and the
 version given back if nothing changed, and COMMIT. On SQLite the same eight statements go
 one by one.
 """
@@ -17,7 +17,7 @@ from app.services import seating
 from app.services.seating import live
 from tests.statements import round_trips, statements
 
-HOLD_STATEMENTS = 8   # facts, cart lock, claim, lock, change log, cart, next expiry, version
+HOLD_STATEMENTS = 8   # facts, cart lock, lock, claim, change log, cart, next expiry, version
 HOLD_ROUND_TRIPS = 2  # on PostgreSQL: two messages carry them, BEGIN and COMMIT included
 
 
@@ -101,10 +101,10 @@ def test_a_holds_plans_stay_on_the_indexes_when_the_event_fills_up(app, seat_map
 
     def hold_calls(cart: str, seat: int):
         return [
+            live.SEAT_LOCK(event=event_id),
             SEAT_CLAIM(event_id=event_id, cart_id=cart, user_id=None, now=now,
                        status=HoldStatus.HELD, first_expiry=now + timedelta(minutes=10),
                        seat_ids=[seat], seat_map_id=map_id, asked=1, limit=10),
-            live.SEAT_LOCK(event=event_id),
             SEAT_CHANGE_LOG(event_id=event_id, cart_id=cart, now=now),
             cart_call(event_id, cart, now),
             live.SEAT_NEXT_EXPIRY(event=event_id, expiry=now + timedelta(minutes=10)),

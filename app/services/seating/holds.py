@@ -183,8 +183,9 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
 
     The event's lock comes before any claim row, as everywhere else that takes both (an
     expiry sweep, a release, placing an order): the claim locks a live seat's row even when
-    it leaves it alone, so the other order could deadlock. In a transaction of its own the
-    lock is held only while the server runs this message, never across a round trip.
+    it leaves it alone, so the other order could deadlock. For one seat in a transaction of
+    its own, the lock is held only while the server runs this message; several seats keep
+    it until the message that commits them (or the caller's commit, in its transaction).
     Several seats are all-or-nothing: a third message commits them, or a refusal undoes
     them (a transaction of its own rolls back; in the caller's transaction, the claims are
     deleted and the version given back).

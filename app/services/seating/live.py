@@ -151,10 +151,9 @@ def unchanged(lock: EventLock) -> None:
 
 
 def record_changes(lock: EventLock, seat_ids: list[int],
-                   next_expiry: datetime | None = None, *, logged: bool = False) -> None:
-    """Log `seat_ids` as changed at the lock's version (unless the caller's own statement
-    `logged` them already); lower the event's next expiry."""
-    if seat_ids and not logged:
+                   next_expiry: datetime | None = None) -> None:
+    """Log `seat_ids` as changed at the lock's version; lower the event's next expiry."""
+    if seat_ids:
         db.session.execute(insert(SEAT_CHANGES), [
             {"event_id": lock.event_id, "version": lock.version, "seat_id": seat_id}
             for seat_id in seat_ids
