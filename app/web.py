@@ -8,6 +8,8 @@ from flask import Response, current_app, make_response, redirect, request
 from jinja2_fragments import render_block
 from werkzeug.routing import IntegerConverter
 
+from app.models.types import DB_INT_MAX
+
 
 def is_htmx() -> bool:
     """True for an htmx request that swaps a fragment (not a history restore)."""
@@ -49,9 +51,6 @@ def _render_blocks(template: str, block: str, oob: Iterable[str], context: dict)
     except Exception:
         app.jinja_env.handle_exception()
     return "".join(parts)
-
-
-DB_INT_MAX = 2**31 - 1  # the largest value of a database integer column
 
 
 class DatabaseIntConverter(IntegerConverter):

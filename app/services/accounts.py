@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models import AccountToken, Membership, TokenPurpose, User
 from app.models.crew import CrewAssignment
-from app.models.types import utcnow
+from app.models.types import DB_INT_MAX, utcnow
 from app.services.errors import DomainError
 from app.services.outbox import queue_email
 from app.services.passwords import hash_password, needs_rehash, password_problem, verify_password
@@ -38,20 +38,30 @@ class InvalidLink(DomainError):
     """A mailed link that is malformed, expired, replaced or already used."""
 
 
+def parse_login(session_id: str | None) -> tuple[int, int] | None:
+    """The session's `<user id>:<session version>` as two numbers; None when malformed (or
+    the id is past what a database integer holds)."""
+    user_id, _, version = (session_id or "").partition(":")
+    if not user_id.isdigit() or not version.isdigit() or int(user_id) > DB_INT_MAX:
+        return None
+    return int(user_id), int(version)
+
+
 def load_user_from_session_id(session_id: str) -> User | None:
     """Flask-Login loader: `<user id>:<session version>`; an old version is anonymous.
 
     What every page's navigation shows of the person (their organizations, and whether
     they have ever been on a crew) comes in the same statement."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit() or int(user_id) > 2**31 - 1:
+    login = parse_login(session_id)
+    if login is None:
         return None
+    user_id, version = login
     row = db.session.execute(
         select(User, exists().where(CrewAssignment.user_id == User.id))
-        .where(User.id == int(user_id))
+        .where(User.id == user_id)
         .options(joinedload(User.memberships).joinedload(Membership.organization))
     ).unique().one_or_none()
-    if row is None or row[0].session_version != int(version):
+    if row is None or row[0].session_version != version:
         return None
     user, on_crew = row
     user.__dict__[ON_CREW] = bool(on_crew)

@@ -22,9 +22,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from app.models.types import DB_INT_MAX
 from app.services.seating import GeneralAdmissionView, SeatView, SectionSpec, ZoneView
 from app.services.seating.sales import HOLD_MINUTES, PAYMENT_MINUTES, TICKETS_PER_ORDER
-from app.web import DB_INT_MAX
 
 MAX_SECTIONS, MAX_ROWS, MAX_SEATS_PER_ROW = 20, 100, 200
 

@@ -33,6 +33,7 @@ from app.models.checkin import CredentialKind, Direction, EventGateAssignment, S
 from app.models.events import Event, EventSession
 from app.models.tickets import OrganizationKey, Ticket
 from app.models.types import utcnow
+from app.services.accounts import parse_login
 from app.services.checkin.access import SCANNING_ROLES
 from app.services.checkin.scan import (
     ScanInput,
@@ -127,10 +128,10 @@ def scan_at_gate(request: GateScan) -> Verdict:
 
 
 def _login(login: str) -> tuple[int, int]:
-    user_id, _, version = (login or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit() or int(user_id) > 2**31 - 1:
+    parsed = parse_login(login)
+    if parsed is None:
         raise NotSignedIn()
-    return int(user_id), int(version)
+    return parsed
 
 
 def _verified(code: str) -> tuple[int, Credential]:

@@ -16,9 +16,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.checkin import CredentialKind
 from app.models.tickets import OrganizationKey
+from app.models.types import DB_INT_MAX
 from app.services.tickets import signing
-
-MAX_ID = 2**31 - 1  # the largest id a database integer column holds
 
 
 class UnreadableCredential(ValueError):
@@ -54,7 +53,7 @@ def read_form(code: str) -> signing.TicketClaims:
     except signing.InvalidTicketCode as exc:
         raise UnreadableCredential(str(exc)) from exc
     # The ids are not verified yet: one beyond a database integer must not reach a query.
-    if max(claims.key_id, claims.ticket_id) > MAX_ID:
+    if max(claims.key_id, claims.ticket_id) > DB_INT_MAX:
         raise UnreadableCredential("not a ticket code")
     return claims
 
