@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     _init_extensions(app)
+    _check_connections(app)
     from app.web import DatabaseIntConverter
 
     app.url_map.converters["int"] = DatabaseIntConverter  # before any route is added
@@ -56,6 +57,18 @@ def _keep_prepared_statements(app: Flask) -> None:
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def _check_connections(app: Flask) -> None:
+    """DATABASE_CONNECTION_CHECK `socket`: the pool checks a PostgreSQL connection's socket
+    before handing it out (`app.db_checkout`); `query` is SQLAlchemy's `pool_pre_ping`."""
+    if app.config.get("DATABASE_CONNECTION_CHECK") != "socket":
+        return
+    from app.db_checkout import check_on_checkout
+    from app.extensions import db
+
+    with app.app_context():
+        check_on_checkout(db.engine)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -68,11 +68,25 @@ def _sandbox_webhook_secret(app_secret: str, enabled: bool, production: bool) ->
     return hmac.new(app_secret.encode(), b"sandbox-webhook", hashlib.sha256).hexdigest()
 
 
-def _engine_options() -> dict:
-    """DATABASE_PRE_PING=0 drops the test query before every checkout (one round trip per
-    request); connections are then recycled after DATABASE_POOL_RECYCLE seconds instead, and
-    a connection the server dropped fails one request and empties the pool."""
-    if _flag("DATABASE_PRE_PING", default=True):
+CONNECTION_CHECKS = ("socket", "query", "off")
+
+
+def connection_check() -> str:
+    """DATABASE_PRE_PING: how a pooled connection is checked before use. `socket` (the
+    default) looks for the server's goodbye on its socket, no round trip (see
+    `app.db_checkout`); `query` sends a test query (one round trip per request); `off` does
+    neither (a connection the server dropped then fails one request)."""
+    value = os.environ.get("DATABASE_PRE_PING", "socket").strip().lower()
+    value = {"1": "query", "true": "query", "0": "off", "false": "off"}.get(value, value)
+    if value not in CONNECTION_CHECKS:
+        raise ConfigError(f"DATABASE_PRE_PING must be one of {', '.join(CONNECTION_CHECKS)}.")
+    return value
+
+
+def _engine_options(check: str) -> dict:
+    """Without the test query, connections are also recycled after DATABASE_POOL_RECYCLE
+    seconds (default 300): the socket check cannot see a peer that vanished silently."""
+    if check == "query":
         return {"pool_pre_ping": True}
     return {"pool_pre_ping": False,
             "pool_recycle": int(os.environ.get("DATABASE_POOL_RECYCLE", "300"))}
@@ -108,6 +122,7 @@ class Config:
             database = f"sqlite:///{instance / 'marquee.db'}"
 
         redis_url = os.environ.get("REDIS_URL") or None
+        check = connection_check()
         sandbox = _flag("SANDBOX_GATEWAY_ENABLED", default=not production)
         return cls(
             SANDBOX_GATEWAY_ENABLED=sandbox,
@@ -137,7 +152,8 @@ class Config:
             DEV_MAIL_VIEWER=not production and _flag("DEV_MAIL_VIEWER", default=True),
             RATELIMIT_ENABLED=_flag("RATELIMIT_ENABLED", default=True),
             TRUSTED_PROXIES=int(os.environ.get("TRUSTED_PROXIES", "0")),
-            SQLALCHEMY_ENGINE_OPTIONS=_engine_options(),
+            DATABASE_CONNECTION_CHECK=check,
+            SQLALCHEMY_ENGINE_OPTIONS=_engine_options(check),
         )
 
 
@@ -145,7 +161,8 @@ class Config:
 DEFAULTS: dict = {
     "ENV": "development",
     "TESTING": False,
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "DATABASE_CONNECTION_CHECK": "socket",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

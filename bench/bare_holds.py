@@ -52,17 +52,22 @@ _engine_for_bare = None
 def _engine():
     """The app's database, with psycopg's own automatic statement preparation: the app
     turns it off on its engine (see `app._keep_prepared_statements`), which would make
-    this baseline slower than it is with the driver's defaults."""
+    this baseline slower than it is with the driver's defaults. Connections are checked
+    before use as the app checks its own (`DATABASE_PRE_PING`)."""
     global _engine_for_bare
     if _engine_for_bare is None:
         from flask import current_app
         from sqlalchemy import create_engine
 
+        from app.db_checkout import check_on_checkout
         from app.extensions import db
 
         options = current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {}
-        _engine_for_bare = create_engine(db.engine.url, pool_pre_ping=options.get(
-            "pool_pre_ping", False))
+        engine = create_engine(db.engine.url,
+                               pool_pre_ping=options.get("pool_pre_ping", False))
+        if current_app.config.get("DATABASE_CONNECTION_CHECK") == "socket":
+            check_on_checkout(engine)
+        _engine_for_bare = engine
     return _engine_for_bare
 
 

@@ -104,7 +104,7 @@ def base_config(**overrides) -> dict:
         "PUBLIC_URL": "http://localhost",
     }
     if BACKEND == "postgres":
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, "pool_size": 20,
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_size": 20,
                                                "max_overflow": 40}
     config.update(overrides)
     return config

@@ -13,7 +13,8 @@ from app import create_app
 from app.config import Config, ConfigError
 
 VARIABLES = ("FLASK_ENV", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "SESSION_COOKIE_SECURE",
-             "DEV_MAIL_VIEWER", "TRUSTED_PROXIES", "MAIL_SERVER", "SERVER_NAME", "PUBLIC_URL")
+             "DEV_MAIL_VIEWER", "TRUSTED_PROXIES", "MAIL_SERVER", "SERVER_NAME", "PUBLIC_URL",
+             "DATABASE_PRE_PING", "DATABASE_POOL_RECYCLE")
 
 
 @pytest.fixture
@@ -89,6 +90,25 @@ def test_default_database_is_sqlite_in_instance(env):
     env(FLASK_ENV="development", SECRET_KEY="k")
     uri = Config.from_env().SQLALCHEMY_DATABASE_URI
     assert uri == f"sqlite:///{env.instance / 'marquee.db'}"
+
+
+@pytest.mark.parametrize(("given", "check", "pre_ping"), [
+    (None, "socket", False), ("socket", "socket", False), ("query", "query", True),
+    ("1", "query", True), ("off", "off", False), ("0", "off", False)])
+def test_pooled_connections_are_checked_as_configured(env, given, check, pre_ping):
+    if given is not None:
+        env(DATABASE_PRE_PING=given)
+    config = Config.from_env()
+    assert config.DATABASE_CONNECTION_CHECK == check
+    assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_pre_ping"] is pre_ping
+    if not pre_ping:  # recycled instead: a peer that vanished silently is not seen
+        assert config.SQLALCHEMY_ENGINE_OPTIONS["pool_recycle"] == 300
+
+
+def test_an_unknown_connection_check_is_refused(env):
+    env(DATABASE_PRE_PING="sometimes")
+    with pytest.raises(ConfigError, match="DATABASE_PRE_PING"):
+        Config.from_env()
 
 
 def test_jobs_run_inline_without_redis(env):
