@@ -97,6 +97,7 @@ def _client(args) -> tuple[list[float], dict[int, int]]:
     base, make_request, seconds, seed = args
     host, port = base.removeprefix("http://").split(":")
     request_for = make_request(seed)
+    answered = getattr(request_for, "answered", None)  # a client that reads its answers
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
     latencies, statuses = [], {}
     end = time.monotonic() + seconds
@@ -113,6 +114,8 @@ def _client(args) -> tuple[list[float], dict[int, int]]:
             continue
         latencies.append(time.perf_counter() - started)
         statuses[response.status] = statuses.get(response.status, 0) + 1
+        if answered is not None:
+            answered(response)
         if response.will_close:
             conn.close()
             conn = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -123,7 +126,8 @@ def _client(args) -> tuple[list[float], dict[int, int]]:
 def run_load(base: str, make_request: Callable, clients: int, seconds: float,
              first_seed: int = 0) -> LoadResult:
     """`clients` processes, each one connection (kept alive when the server allows), sending
-    `make_request(seed)()` → (method, path, headers) for `seconds`. Seeds run from
+    `make_request(seed)()` → (method, path, headers) for `seconds`; when that object has an
+    `answered(response)` method, it sees each answer (a cookie to keep). Seeds run from
     `first_seed`: give a measured run other seeds than its warm-up, or it repeats its
     requests."""
     started = time.monotonic()

@@ -2,10 +2,14 @@
 
 Builds a fresh PostgreSQL database (`marquee_bench`) with a 20,000-seat map, then runs N
 concurrent clients against gunicorn (2 workers) for a fixed time, each request holding one
-random seat for a new cart (no cookie is kept: every click is a new visitor):
+random seat:
 
-1. the full stack: the real `POST /events/<slug>/seats/<id>/hold` (htmx), CSRF and rate
-   limits off (a benchmark client has no browser session); jobs inline, no Redis;
+1. the full stack: the real `POST /events/<slug>/seats/<id>/hold` (htmx). Each client is a
+   series of visitors (`Visitors`): a visitor keeps the session cookie its first click got
+   (its cart) and clicks until it holds the limit per order, 10 seats; then the next one
+   comes. (A person's first click finds the cart the seat map page made; here the first
+   click of each visitor makes it, as the page is not loaded.) CSRF and rate limits off:
+   the client reads no tokens from pages. Jobs inline, no Redis;
 2. the bare endpoint, served by the same app in the same gunicorn processes (a bench-only
    blueprint, see `bench.bare_holds`): one `INSERT … ON CONFLICT DO NOTHING` and a commit per
    request behind the same Flask request handling, so the ratio measures the hold logic
@@ -34,6 +38,7 @@ from bench._server import LoadResult, analyze, fresh_database, gunicorn, run_loa
 
 SLUG = "bench-hall"
 WARM_UP = 2.0  # seconds of unmeasured load before each measured run
+LIMIT_PER_ORDER = 10  # the event's setting (the default)
 
 
 def bench_app():
@@ -80,10 +85,38 @@ def build(url: str, seats: int) -> tuple[int, int, int]:
     return event_id, ids[0], ids[1]
 
 
-def full_request(first: int, last: int, seed: int):
-    rng = random.Random(seed)
-    headers = {"HX-Request": "true", "Content-Length": "0"}
-    return lambda: ("POST", f"/events/{SLUG}/seats/{rng.randint(first, last)}/hold", headers)
+class Visitors:
+    """One client's visitors, one after the other, each clicking random seats as a person on
+    the seat map does: with the session cookie its first click got, until its cart holds the
+    limit per order (then the next visitor comes)."""
+
+    def __init__(self, first: int, last: int, seed: int):
+        self.rng, self.first, self.last = random.Random(seed), first, last
+        self.cookie: str | None = None
+        self.held: set[int] = set()
+        self.seat = 0
+
+    def __call__(self):
+        headers = {"HX-Request": "true", "Content-Length": "0"}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        self.seat = self.rng.randint(self.first, self.last)
+        while self.seat in self.held:  # a person does not click their own seat to hold it
+            self.seat = self.rng.randint(self.first, self.last)
+        return "POST", f"/events/{SLUG}/seats/{self.seat}/hold", headers
+
+    def answered(self, response) -> None:
+        cookie = response.getheader("Set-Cookie")
+        if cookie:
+            self.cookie = cookie.split(";", 1)[0]
+        if response.status == 200:
+            self.held.add(self.seat)
+            if len(self.held) == LIMIT_PER_ORDER:
+                self.cookie, self.held = None, set()
+
+
+def full_request(first: int, last: int, seed: int) -> Visitors:
+    return Visitors(first, last, seed)
 
 
 def bare_request(first: int, last: int, seed: int, prefix: str = ""):

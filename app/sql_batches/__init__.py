@@ -22,7 +22,8 @@ carrying the columns' result types (enums, UTC datetimes), so callers do not kno
 one ran.
 """
 
-from app.sql_batches.statements import Call, Outcome, Statement, statement
+from app.sql_batches.statements import Call, Outcome, Statement, among, statement
 from app.sql_batches.transactions import Batches, run, transaction
 
-__all__ = ["Batches", "Call", "Outcome", "Statement", "run", "statement", "transaction"]
+__all__ = ["Batches", "Call", "Outcome", "Statement", "among", "run", "statement",
+           "transaction"]

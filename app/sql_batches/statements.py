@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from sqlalchemy.sql import Executable
+from sqlalchemy import ARRAY, Integer, any_, bindparam
+from sqlalchemy.sql import ColumnElement, Executable
 
 # In SQLAlchemy's SQL for psycopg: a parameter, an escaped percent sign, a list in IN (...).
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%|__\[POSTCOMPILE_(\w+)\]")
@@ -141,6 +142,14 @@ def _compile(construct: Executable, dialect) -> Compiled:
 def statement(name: str) -> Callable[[Callable[[str], Executable]], Statement]:
     """Decorator: `@statement("seat_lock")` over a `build(dialect_name)` function."""
     return lambda build: Statement(name, build)
+
+
+def among(column, name: str, dialect: str) -> ColumnElement[bool]:
+    """`column` is one of the integers of the list parameter `name`: an array on PostgreSQL
+    (one prepared plan for any length), an expanding IN elsewhere."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def check_params(name: str, expected, params: dict[str, Any]) -> None:

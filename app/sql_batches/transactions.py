@@ -38,14 +38,13 @@ def transaction() -> Iterator[Batches]:
     """A transaction for several batches.
 
     On PostgreSQL, when the session has no transaction, it has a pooled connection of its
-    own: BEGIN travels with its first batch (a batch run with `begin=False` before that
-    reads outside the transaction, committing as a whole), COMMIT with a batch run with
-    `commit=True` or with `commit()`, and leaving the block without a commit rolls it
-    back. `owns` is True
-    then: nothing else sees its writes until it commits, and a refusal only needs to leave
-    the block. Otherwise (a session transaction, or SQLite) it is the session's
-    transaction: `commit` does nothing, the caller's commit ends it, and a refusal must undo
-    its own writes if the caller carries on.
+    own: BEGIN travels with its first batch (a batch run with `begin=False` before that, or
+    after the commit, reads outside the transaction, committing as a whole), COMMIT with a
+    batch run with `commit=True` or with `commit()`, and leaving the block without a commit
+    rolls it back. `owns` is True then: nothing else sees its writes until it commits, and
+    a refusal only needs to leave the block. Otherwise (a session transaction, or SQLite)
+    it is the session's transaction: `commit` does nothing, the caller's commit ends it, and
+    a refusal must undo its own writes if the caller carries on.
     """
     session = db.session()
     engine = db.engine
@@ -115,15 +114,15 @@ class _Own(Batches):
 
     def run(self, calls: Sequence[Call], *, begin: bool = True,
             commit: bool = False) -> list[Outcome]:
-        if self.committed:
-            raise RuntimeError("this transaction has committed")
-        if not begin and not self.begun:  # a read before the transaction: autocommit
+        if not begin and (self.committed or not self.begun):  # a read outside: autocommit
             try:
                 return send(self.pooled.info, self.dialect, self.driver, calls, False, False,
                             undo=True)
             except StatementsForgotten:
                 return send(self.pooled.info, self.dialect, self.driver, calls, False, False,
                             undo=True)
+        if self.committed:
+            raise RuntimeError("this transaction has committed")
         first = not self.begun
         self.begun = True
         try:

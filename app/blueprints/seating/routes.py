@@ -89,7 +89,7 @@ def seat_map(slug: str):
 @bp.post("/events/<slug>/seats/hold")
 def hold(slug: str, seat_id: int | None = None):
     """The event is looked up by the hold itself (see `seating.hold_at`): on PostgreSQL the
-    whole request is two round trips to the database."""
+    whole request is two round trips to the database, three when the seat is refused."""
     seat_id = _seat_id(seat_id)
     try:
         outcome = seating.hold_at(slug, [seat_id], cart_id(create=True), current_user)
@@ -97,6 +97,10 @@ def hold(slug: str, seat_id: int | None = None):
         abort(404)
     except DomainError as error:
         db.session.rollback()  # let go of the event's lock before drawing the answer
+        seen = getattr(error, "seen", None)
+        if seen is not None:  # the seat's true state and the cart, read with the refusal
+            return done(seen.event, [seat_id], error.message, error=True, status=409,
+                        live=seen.live, settings=seen.settings)
         return done(_event_or_404(slug, seated=False), [seat_id], error.message, error=True,
                     status=409)
     db.session.commit()

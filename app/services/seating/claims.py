@@ -16,7 +16,6 @@ from sqlalchemy import (
     Integer,
     String,
     and_,
-    any_,
     bindparam,
     case,
     exists,
@@ -32,7 +31,7 @@ from app.extensions import db
 from app.models.events import Event, EventStatus
 from app.models.seating import EventSeating, Hold, HoldStatus, Seat, SeatChange, TicketType
 from app.models.types import UTCDateTime
-from app.sql_batches import statement
+from app.sql_batches import among, statement
 
 HOLDS = Hold.__table__
 SEATS = Seat.__table__
@@ -70,14 +69,6 @@ def _cart_holds(*conditions):
             h.expires_at > bindparam("now", type_=UTCDateTime()), *conditions)
 
 
-def _among(column, name: str, dialect: str):
-    """`column` is one of the list parameter `name`: an array on PostgreSQL (one prepared
-    plan for any length), an expanding IN elsewhere."""
-    if dialect == "postgresql":
-        return column == any_(bindparam(name, type_=ARRAY(Integer)))
-    return column.in_(bindparam(name, expanding=True))
-
-
 def _seats_asked(dialect: str):
     """(FROM, WHERE) for the seats of the list parameter `seat_ids`. On PostgreSQL the list
     drives the join (`unnest`, then the seats' primary key), so that a prepared statement's
@@ -103,7 +94,12 @@ def CART_LOCK(dialect: str):
 def SEAT_CLAIM(dialect: str):
     """Claim every seat of `seat_ids` that is on the map and on sale, if the cart stays
     within `limit` tickets; new claims share the cart's expiry (or `first_expiry` for its
-    first). Answers the claims made, as `RETURNED`."""
+    first). Answers the claims made, as `RETURNED`.
+
+    The event's facts the caller decided on (its slug, status, organization, seat map,
+    hold time and limit: what the caller may know from an earlier click, see
+    `holds._hold`) are checked against the rows: when any of them changed, or the event is
+    cancelled, nothing is claimed."""
     h, s, tt = HOLDS.c, SEATS.c, TICKET_TYPES.c
     live = h.status.in_([HoldStatus.HELD, HoldStatus.ORDERED])
     shared = select(func.min(h.expires_at)).where(
@@ -111,7 +107,7 @@ def SEAT_CLAIM(dialect: str):
     # The tickets the cart holds besides the seats asked for (a seat it already holds is
     # asked for again, not added): one pass over the cart's holds, found by the cart's index.
     others = select(func.coalesce(func.sum(
-        case((_among(h.seat_id, "seat_ids", dialect), 0), else_=h.quantity)), 0)).where(
+        case((among(h.seat_id, "seat_ids", dialect), 0), else_=h.quantity)), 0)).where(
         *_cart_holds(live)).scalar_subquery()
     seats, asked = _seats_asked(dialect)
     source = (
@@ -125,13 +121,26 @@ def SEAT_CLAIM(dialect: str):
                                  tt.event_id == bindparam("event_id")))
         .where(asked, s.seat_map_id == bindparam("seat_map_id", type_=Integer),
                others + bindparam("asked", type_=Integer) <= bindparam("limit", type_=Integer),
-               ~exists().where(EVENTS.c.id == bindparam("event_id"),
-                               EVENTS.c.status == EventStatus.CANCELLED))
+               _facts_hold(dialect))
         .order_by(s.id)  # every claim takes seats in one order: racing claims never deadlock
     )
     insert_stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(HOLDS)
     return on_conflict(insert_stmt.from_select(COLUMNS, source),
                        bindparam("now", type_=UTCDateTime()))
+
+
+def _facts_hold(dialect: str):
+    """The event and its seating settings are still as the caller read them."""
+    e, es = EVENTS.c, SEATING.c
+    event_id = bindparam("event_id", type_=Integer)
+    return exists().select_from(EVENTS.join(SEATING, es.event_id == e.id)).where(
+        e.id == event_id, e.slug == bindparam("slug", type_=String),
+        e.status == bindparam("event_status", type_=e.status.type),
+        e.status != EventStatus.CANCELLED,
+        e.organization_id == bindparam("organization_id", type_=Integer),
+        es.seat_map_id == bindparam("seat_map_id", type_=Integer),
+        es.hold_minutes == bindparam("hold_minutes", type_=Integer),
+        es.max_seats_per_order == bindparam("limit", type_=Integer))
 
 
 @statement("seat_change_log")

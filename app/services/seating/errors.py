@@ -6,7 +6,12 @@ from app.services.errors import DomainError
 
 
 class SeatingError(DomainError):
-    """Base class of every seating refusal."""
+    """Base class of every seating refusal. `seen`: what the refusing operation read, when
+    it can show the person where things stand without reading again (a `HoldOutcome`
+    without holds: the seats asked for as they are now, the cart, the settings and the
+    event's facts); None otherwise."""
+
+    seen = None
 
 
 class SeatTaken(SeatingError):

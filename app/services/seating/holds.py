@@ -1,9 +1,9 @@
 """Holding and releasing seats for a cart.
 
 Every write takes the event's seating lock (see `live.lock_event`) before it logs its change
-and commits: versions then commit in order. A hold takes it late, after its claim (see
-`_hold`), and queues behind the cart's own lock first, so that per-cart limits cannot be
-raced by a double click. The guarantee against double holds is not a lock but the unique
+and commits: versions then commit in order. A hold takes it before its claim (see `_hold`),
+and queues behind the cart's own lock first, so that per-cart limits cannot be raced by a
+double click. The guarantee against double holds is not a lock but the unique
 index on `(event_id, seat_id)`: a hold is one `INSERT … ON CONFLICT DO UPDATE … WHERE
 holds.expires_at <= now`, so an expired claim is taken over in the same statement and a
 live one is never overwritten.
@@ -48,11 +48,25 @@ from app.services.seating.errors import (
     HoldExpired,
     HoldLimitReached,
     NoSeatMap,
+    SeatingError,
     SeatTaken,
     SeatUnavailable,
 )
-from app.services.seating.queries import SEATING_FACTS, cart_call, cart_from_rows, cart_view
-from app.services.seating.views import CartSummary, HeldSeat, HoldOutcome, SeatingSettings
+from app.services.seating.queries import (
+    SEAT_STATES,
+    SEATING_FACTS,
+    cart_call,
+    cart_from_rows,
+    cart_view,
+    seat_views_from_rows,
+)
+from app.services.seating.views import (
+    CartSummary,
+    HeldSeat,
+    HoldOutcome,
+    LiveView,
+    SeatingSettings,
+)
 
 ACTIVE = (HoldStatus.HELD, HoldStatus.ORDERED)
 CANCELLED = "This event is cancelled: its seats are not on sale."
@@ -172,14 +186,18 @@ def hold_at(slug: str, seat_ids: Iterable[int], cart_id: str, viewer: User | Non
 def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None, *,
           now: datetime | None, viewer: User | None = None,
           check_visible: bool = False) -> HoldOutcome:
-    """Two messages to the database, each one round trip on PostgreSQL (`app.sql_batches`):
+    """One message to the database, one round trip on PostgreSQL (`app.sql_batches`): BEGIN;
+    this cart's lock (a double click waits here); the event's seating lock and version; the
+    claim, which checks the seats, the cart's limit and the event's facts itself; the
+    change log; the cart; the lowered next expiry; the version given back when nothing was
+    claimed; the event's facts as they are now; and COMMIT when one seat is asked for (it
+    is claimed or not: there is nothing half-done to undo).
 
-    1. the event's facts and seating settings, read outside any transaction;
-    2. BEGIN; this cart's lock (a double click waits here); the event's seating lock and
-       version; the claim, which checks the seats, the event (not cancelled since) and the
-       cart's limit itself; the change log; the cart; the lowered next expiry; the version
-       given back when nothing was claimed; and COMMIT when one seat is asked for (it is
-       claimed or not: there is nothing half-done to undo).
+    The facts the click decides on (visible to the viewer? cancelled? which map, limit and
+    hold time?) are those this process last read for the slug (`_known_facts`); the claim
+    claims nothing unless the rows still say the same, and the facts read at the end of
+    the message replace a wrong guess, for one more try. The first click on an event in a
+    process reads them first, in a message of its own.
 
     The event's lock comes before any claim row, as everywhere else that takes both (an
     expiry sweep, a release, placing an order): the claim locks a live seat's row even when
@@ -196,56 +214,124 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
     now = now or utcnow()
     if guard_disabled():
         return _hold_unguarded(slug, ids, cart_id, user_id, now)
-    with sql_batches.transaction() as tx:
-        facts = tx.run([SEATING_FACTS(slug=slug)], begin=False)[0].one_or_none()
-        if facts is None or (check_visible and
-                             not may_see(facts.status, facts.organization_id, viewer)):
-            raise NoSeatMap()
-        if facts.status == EventStatus.CANCELLED:
-            raise SeatUnavailable(CANCELLED)
-        outcome = _claim(tx, facts, ids, cart_id, user_id, now)
-        tx.commit()
-    return outcome
+    facts = _known_facts.get(slug)
+    guessed = facts is not None
+    for last_try in (False, True):
+        with sql_batches.transaction() as tx:
+            refusal = facts and _refusal(facts, viewer if check_visible else _ANYONE)
+            if facts is None or (refusal and guessed):  # never refuse on a guess
+                facts = _remember(slug, tx.run([SEATING_FACTS(slug=slug)],
+                                               begin=False)[0].one_or_none())
+                refusal = _refusal(facts, viewer if check_visible else _ANYONE)
+            if refusal:
+                raise refusal
+            try:
+                outcome = _claim(tx, facts, ids, cart_id, user_id, now, last_try=last_try)
+            except _FactsChanged as changed:
+                facts, guessed = changed.facts, False
+                continue
+            tx.commit()
+        return outcome
+    raise AssertionError("the last try does not raise _FactsChanged")
+
+
+_ANYONE = object()  # a caller that checked the event's visibility itself
+
+
+def _refusal(facts, viewer) -> SeatingError | None:
+    """Why the event's facts forbid `viewer` a hold (None: they do not)."""
+    if facts is None or (viewer is not _ANYONE and
+                         not may_see(facts.status, facts.organization_id, viewer)):
+        return NoSeatMap()
+    if facts.status == EventStatus.CANCELLED:
+        return SeatUnavailable(CANCELLED)
+    return None
+
+
+# The facts of the events seat clicks came for, by slug, as this process last read them
+# (`SEATING_FACTS` rows): a guess the claim checks (see `_hold`).
+_known_facts: dict[str, tuple] = {}
+_KNOWN_FACTS_MAX = 1000
+
+
+class _FactsChanged(Exception):
+    """The event's facts were not as guessed, and nothing was claimed: try again with these."""
+
+    def __init__(self, facts):
+        super().__init__("the event's facts changed")
+        self.facts = facts
+
+
+def _remember(slug: str, facts):
+    """Keep `facts` (None: forget the slug) as the guess for the next click on `slug`."""
+    if facts is None:
+        _known_facts.pop(slug, None)
+        return None
+    if len(_known_facts) >= _KNOWN_FACTS_MAX and slug not in _known_facts:
+        _known_facts.clear()
+    _known_facts[slug] = facts
+    return facts
 
 
 def _claim(tx, facts, ids: list[int], cart_id: str, user_id: int | None,
-           now: datetime) -> HoldOutcome:
+           now: datetime, *, last_try: bool) -> HoldOutcome:
     expiry = now + hold_time(facts.hold_minutes)
     event_id = facts.id
-    _, locked, claimed, _, cart, _, _ = tx.run([
+    _, locked, claimed, _, cart, _, _, fresh = tx.run([
         CART_LOCK(cart_id=cart_id),
         live.SEAT_LOCK(event=event_id),
         SEAT_CLAIM(event_id=event_id, cart_id=cart_id, user_id=user_id, now=now,
                    status=HoldStatus.HELD, first_expiry=expiry, seat_ids=ids,
                    seat_map_id=facts.seat_map_id, asked=len(ids),
-                   limit=facts.max_seats_per_order),
+                   limit=facts.max_seats_per_order, slug=facts.slug,
+                   event_status=facts.status, organization_id=facts.organization_id,
+                   hold_minutes=facts.hold_minutes),
         SEAT_CHANGE_LOG(event_id=event_id, cart_id=cart_id, now=now),
         cart_call(event_id, cart_id, now),
         live.SEAT_NEXT_EXPIRY(event=event_id, expiry=expiry),
         live.SEAT_VERSION_BACK(event=event_id),
+        SEATING_FACTS(slug=facts.slug),
     ], commit=len(ids) == 1)
+    inserted = [HeldSeat(*row) for row in claimed.rows]
+    now_facts = _remember(facts.slug, fresh.one_or_none())
+    if now_facts is None:  # the event, or its seat map, is gone
+        raise NoSeatMap()
+    if now_facts != facts:
+        if not inserted and not last_try:  # perhaps refused for a wrong guess: try again
+            raise _FactsChanged(now_facts)
+        facts = now_facts  # claimed under the facts guessed; the answer shows the new ones
+        if not inserted and facts.status == EventStatus.CANCELLED:
+            raise SeatUnavailable(CANCELLED)
     if not locked.rows:  # the seat map was taken off the event since its facts were read
         raise NoSeatMap()
-    inserted = [HeldSeat(*row) for row in claimed.rows]
     taken, next_expiry = locked.rows[0]
     version = taken if inserted else taken - 1  # nothing claimed: the version went back
     view = cart_from_rows(facts, cart.rows)
+    settings = SeatingSettings(version, facts.hold_minutes, facts.max_seats_per_order)
     if len(inserted) < len(ids):
-        # Nothing claimed: nothing to undo. Some seats claimed: a transaction of its own
-        # rolls them back when the refusal leaves it; in the caller's transaction they are
-        # deleted and the version given back.
+        # Why not: the seats' states, in one more statement. Nothing claimed: nothing to
+        # undo, and the refusal carries what was read (`seen`: the answer reads nothing
+        # more). Some seats claimed: a transaction of its own rolls them back when the
+        # refusal leaves it; in the caller's transaction they are deleted and the version
+        # given back.
+        states = tx.run([SEAT_STATES(event_id=event_id, seat_ids=ids, now=now)],
+                        begin=False)[0].rows
         undo = None
         if inserted and not tx.owns:
             undo = live.EventLock(event_id, taken, facts.seat_map_id, facts.hold_minutes,
                                   facts.max_seats_per_order, next_expiry)
-        _refuse_unless_held(event_id, undo, ids, inserted, view.cart, facts.seat_map_id,
-                            facts.max_seats_per_order)
+        try:
+            _refuse_unless_held(ids, inserted, view.cart, {row[0]: row for row in states},
+                                facts.max_seats_per_order, undo)
+        except SeatingError as error:
+            if not inserted:
+                seats, zones = seat_views_from_rows(states, cart_id)
+                error.seen = HoldOutcome([], LiveView(seats, zones, view.cart), settings, facts)
+            raise
     if inserted and (next_expiry is None or expiry < next_expiry):
         next_expiry = expiry
     tx.after_commit(partial(live.mirror_now, event_id, version, next_expiry))
-    return HoldOutcome(_in_order(ids, inserted, view.cart, cart_id), view,
-                       SeatingSettings(version, facts.hold_minutes, facts.max_seats_per_order),
-                       facts)
+    return HoldOutcome(_in_order(ids, inserted, view.cart, cart_id), view, settings, facts)
 
 
 def _hold_unguarded(slug: str, ids: list[int], cart_id: str, user_id: int | None,
@@ -257,25 +343,28 @@ def _hold_unguarded(slug: str, ids: list[int], cart_id: str, user_id: int | None
     return HoldOutcome(holds, cart_view(event, cart_id, now=now), _settings(event.id), event)
 
 
-def _refuse_unless_held(event_id: int, lock: live.EventLock | None, ids: list[int],
-                        claimed: list[HeldSeat], cart: CartSummary, seat_map_id: int,
-                        limit: int) -> None:
+def _refuse_unless_held(ids: list[int], claimed: list[HeldSeat], cart: CartSummary,
+                        states: dict, limit: int, lock: live.EventLock | None) -> None:
     """Refuse unless every seat asked for is now the cart's: unknown seats first, then the
-    limit per order, then seats not on sale, then taken seats. With `lock`, the refusal
-    undoes the claims and gives the version back (see `refuse`)."""
+    limit per order, then seats not on sale, then taken seats. `states`: `SEAT_STATES` rows
+    by seat. With `lock`, the refusal undoes the claims and gives the version back (see
+    `refuse`)."""
     got = {hold.seat_id for hold in claimed}
     inserted = claimed if lock is not None else []  # what `refuse` deletes
     new = [seat_id for seat_id in ids if seat_id in got or seat_id not in cart.seat_ids]
     missing = [seat_id for seat_id in new if seat_id not in got]
-    seats = seats_for_sale(event_id, seat_map_id, missing, lock, inserted) if missing else []
+    for seat_id in missing:
+        if seat_id not in states:
+            raise refuse(SeatUnavailable("That seat is not on this event's map.", seat_id),
+                         lock, inserted)
     if cart.ticket_count - len(claimed) + len(new) > limit:
         raise refuse(HoldLimitReached(limit), lock, inserted)
-    for seat in seats:
-        if seat.ticket_type_id is None:
-            raise refuse(SeatUnavailable(f"Seat {seat.label} is not on sale.", seat.id),
-                         lock, inserted)
-    for seat in seats:
-        raise refuse(SeatTaken(seat.label, seat.id), lock, inserted)
+    for seat_id in missing:
+        if states[seat_id].ticket_type_id is None:
+            raise refuse(SeatUnavailable(f"Seat {states[seat_id].label} is not on sale.",
+                                         seat_id), lock, inserted)
+    for seat_id in missing:
+        raise refuse(SeatTaken(states[seat_id].label, seat_id), lock, inserted)
 
 
 def _settings(event_id: int) -> SeatingSettings:

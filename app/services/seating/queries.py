@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import String, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, select
 
 from app import sql_batches
 from app.extensions import db
@@ -33,7 +33,7 @@ from app.services.seating.views import (
     SeatView,
     ZoneView,
 )
-from app.sql_batches import statement
+from app.sql_batches import among, statement
 
 
 def event_seating(event: Event) -> EventSeating | None:
@@ -75,21 +75,41 @@ _SEAT_COLUMNS = (Seat.id, Seat.label, Section.name, Seat.row_label, Seat.number,
                  Seat.aisle)
 
 
-def _seat_rows(event: Event, ids: list[int], now: datetime):
-    """Seats of this event's map among `ids` with their live claim and zone, display order."""
-    return db.session.execute(
-        select(*_SEAT_COLUMNS, Hold.status, Hold.cart_id, PriceZone.name, PriceZone.colour_index,
-               TicketType.id, TicketType.name, TicketType.price, TicketType.currency)
-        .join(Section, Section.id == Seat.section_id)
-        .join(EventSeating, and_(EventSeating.seat_map_id == Seat.seat_map_id,
-                                 EventSeating.event_id == event.id))
-        .join(PriceZone, PriceZone.id == Seat.price_zone_id)
-        .outerjoin(TicketType, and_(TicketType.price_zone_id == PriceZone.id,
-                                    TicketType.event_id == event.id))
-        .outerjoin(Hold, _live_claim(event.id, now))
-        .where(Seat.id.in_(ids))
-        .order_by(Section.sort_order, Seat.section_id, Seat.row_label, Seat.number)
-    ).all()
+@statement("seat_states")
+def SEAT_STATES(dialect: str):
+    """The seats of the list `seat_ids` that are on the event's map, in display order, each
+    with its live claim, zone and the event's ticket type for the zone: Core columns, bound
+    parameters (`seat_views_from_rows` reads them)."""
+    s, sec, es = Seat.__table__.c, Section.__table__.c, EventSeating.__table__.c
+    pz, tt, h = PriceZone.__table__.c, TicketType.__table__.c, Hold.__table__.c
+    event_id = bindparam("event_id", type_=Integer)
+    now = bindparam("now", type_=UTCDateTime())
+    return (
+        select(s.id, s.label, sec.name.label("section"), s.row_label, s.number, s.x, s.y,
+               s.price_zone_id, s.wheelchair, s.companion, s.restricted_view, s.aisle,
+               h.status.label("claim_status"), h.cart_id.label("claim_cart"),
+               pz.name.label("zone"), pz.colour_index, tt.id.label("ticket_type_id"),
+               tt.name.label("ticket_type"), tt.price, tt.currency)
+        .select_from(Seat.__table__)
+        .join(Section.__table__, sec.id == s.section_id)
+        .join(EventSeating.__table__, and_(es.seat_map_id == s.seat_map_id,
+                                           es.event_id == event_id))
+        .join(PriceZone.__table__, pz.id == s.price_zone_id)
+        .outerjoin(TicketType.__table__, and_(tt.price_zone_id == pz.id, tt.event_id == event_id))
+        .outerjoin(Hold.__table__, and_(h.seat_id == s.id, h.event_id == event_id,
+                                        or_(h.expires_at.is_(None), h.expires_at > now)))
+        .where(among(s.id, "seat_ids", dialect))
+        .order_by(sec.sort_order, s.section_id, s.row_label, s.number)
+    )
+
+
+def seat_views_from_rows(rows, cart_id: str | None) -> tuple[list[SeatView], list[ZoneView]]:
+    """The seats of `SEAT_STATES` rows as `cart_id` sees them, and their zones."""
+    seats, zones = [], {}
+    for row in rows:
+        seats.append(SeatView(*row[:12], status_of(row[12], cart_id, row[13])))
+        zones.setdefault(row[7], ZoneView(row[7], row[14], row[15], *row[16:20]))
+    return seats, list(zones.values())
 
 
 def seat_views(event: Event, seat_ids: Iterable[int], cart_id: str | None, *,
@@ -105,11 +125,8 @@ def live_seats(event: Event, seat_ids: Iterable[int], cart_id: str | None, *,
     ids = list(seat_ids)
     if not ids:
         return [], []
-    seats, zones = [], {}
-    for row in _seat_rows(event, ids, now or utcnow()):
-        seats.append(SeatView(*row[:12], status_of(row[12], cart_id, row[13])))
-        zones.setdefault(row[7], ZoneView(row[7], row[14], row[15], *row[16:20]))
-    return seats, list(zones.values())
+    rows = sql_batches.run([SEAT_STATES(event_id=event.id, seat_ids=ids, now=now or utcnow())])
+    return seat_views_from_rows(rows[0].rows, cart_id)
 
 
 def live_view(event: Event, seat_ids: Iterable[int], cart_id: str | None, *,
