@@ -12,7 +12,7 @@ from sqlalchemy import update
 from app.extensions import db
 from app.models.seating import Hold, HoldStatus
 from app.services import seating
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import DESKTOP, PHONE
 
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
@@ -65,9 +65,13 @@ def test_two_people_see_each_others_holds_live(new_page, seat_map_event, screens
     assert not a.js_errors and not b.js_errors
 
 
-def test_a_seat_taken_meanwhile_says_so_and_shows_its_state(new_page, seat_map_event):
+@pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_seat_taken_meanwhile_says_so_and_shows_its_state(new_page, seat_map_event,
+                                                            screenshot, width):
     se = seat_map_event()
-    page = open_seats(new_page(), se)
+    page = open_seats(new_page(width), se)
+    seat(page, se.seat("A-2")).click()  # a seat in the cart, which the refusal keeps showing
+    expect(page.locator("#seat-message")).to_contain_text("Seat held.")
     target = se.seat("B-4")
     page.evaluate("document.getElementById('seat-version').remove()")  # this page stays stale
     seating.hold_seat(se.event, target, "someone-else")
@@ -76,6 +80,8 @@ def test_a_seat_taken_meanwhile_says_so_and_shows_its_state(new_page, seat_map_e
     seat(page, target).click()
     expect(page.locator("#seat-message")).to_have_text("Seat B-4 was just taken by someone else.")
     expect(seat(page, target)).to_have_class(re.compile(r"\bfp-held\b"))
+    expect(page.locator("#cart-lines")).to_contain_text("A-2")
+    screenshot(page, f"taken-meanwhile-{width}")
 
 
 def test_keyboard_only_hold_is_announced_and_keeps_focus(new_page, seat_map_event):
