@@ -98,7 +98,7 @@ def trusting_claim(monkeypatch):
 
     checked = claims._facts_hold
     monkeypatch.setattr(claims, "_facts_hold",
-                        lambda dialect: or_(checked(dialect), literal_column("1") == 1))
+                        lambda: or_(checked(), literal_column("1") == 1))
     monkeypatch.setattr(claims.SEAT_CLAIM, "_compiled", {})
     monkeypatch.setattr(claims.SEAT_CLAIM, "_constructs", {})
     db.session.remove()

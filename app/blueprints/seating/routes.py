@@ -89,7 +89,8 @@ def seat_map(slug: str):
 @bp.post("/events/<slug>/seats/hold")
 def hold(slug: str, seat_id: int | None = None):
     """The event is looked up by the hold itself (see `seating.hold_at`): on PostgreSQL the
-    whole request is two round trips to the database, three when the seat is refused."""
+    whole request is one round trip to the database (two for the first click on an event in
+    this process), and one more when the seat is refused."""
     seat_id = _seat_id(seat_id)
     try:
         outcome = seating.hold_at(slug, [seat_id], cart_id(create=True), current_user)

@@ -5,8 +5,8 @@ The claim's SELECT reads the seat facts (on this event's map, with this event's 
 and the cart (its shared expiry, and whether the seats asked for keep it within the limit per
 order); ON CONFLICT takes over an expired claim and leaves a live one alone. Both are
 statements of `app.sql_batches` (prepared once, sent in one message with the rest of a
-hold). A seat that comes back missing is explained by the caller, which reads the facts
-again only then.
+hold). A seat that comes back missing is explained by the caller, which reads the seats'
+states only then.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def SEAT_CLAIM(dialect: str):
                                  tt.event_id == bindparam("event_id")))
         .where(asked, s.seat_map_id == bindparam("seat_map_id", type_=Integer),
                others + bindparam("asked", type_=Integer) <= bindparam("limit", type_=Integer),
-               _facts_hold(dialect))
+               _facts_hold())
         .order_by(s.id)  # every claim takes seats in one order: racing claims never deadlock
     )
     insert_stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(HOLDS)
@@ -129,7 +129,7 @@ def SEAT_CLAIM(dialect: str):
                        bindparam("now", type_=UTCDateTime()))
 
 
-def _facts_hold(dialect: str):
+def _facts_hold():
     """The event and its seating settings are still as the caller read them."""
     e, es = EVENTS.c, SEATING.c
     event_id = bindparam("event_id", type_=Integer)

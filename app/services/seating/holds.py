@@ -204,7 +204,7 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
     it leaves it alone, so the other order could deadlock. For one seat in a transaction of
     its own, the lock is held only while the server runs this message; several seats keep
     it until the message that commits them (or the caller's commit, in its transaction).
-    Several seats are all-or-nothing: a third message commits them, or a refusal undoes
+    Several seats are all-or-nothing: a further message commits them, or a refusal undoes
     them (a transaction of its own rolls back; in the caller's transaction, the claims are
     deleted and the version given back).
     """
@@ -218,12 +218,13 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
     guessed = facts is not None
     for last_try in (False, True):
         with sql_batches.transaction() as tx:
-            refusal = facts and _refusal(facts, viewer if check_visible else _ANYONE)
-            if facts is None or (refusal and guessed):  # never refuse on a guess
+            who = viewer if check_visible else _ANYONE
+            refusal = _refusal(facts, who) if facts is not None else None
+            if facts is None or (refusal is not None and guessed):  # never refuse on a guess
                 facts = _remember(slug, tx.run([SEATING_FACTS(slug=slug)],
                                                begin=False)[0].one_or_none())
-                refusal = _refusal(facts, viewer if check_visible else _ANYONE)
-            if refusal:
+                refusal = _refusal(facts, who)
+            if refusal is not None:
                 raise refusal
             try:
                 outcome = _claim(tx, facts, ids, cart_id, user_id, now, last_try=last_try)
