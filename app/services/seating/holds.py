@@ -218,12 +218,11 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
     guessed = facts is not None
     for last_try in (False, True):
         with sql_batches.transaction() as tx:
-            who = viewer if check_visible else _ANYONE
-            refusal = _refusal(facts, who) if facts is not None else None
+            refusal = _refusal(facts, viewer, check_visible) if facts is not None else None
             if facts is None or (refusal is not None and guessed):  # never refuse on a guess
                 facts = _remember(slug, tx.run([SEATING_FACTS(slug=slug)],
                                                begin=False)[0].one_or_none())
-                refusal = _refusal(facts, who)
+                refusal = _refusal(facts, viewer, check_visible)
             if refusal is not None:
                 raise refusal
             try:
@@ -236,12 +235,10 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
     raise AssertionError("the last try does not raise _FactsChanged")
 
 
-_ANYONE = object()  # a caller that checked the event's visibility itself
-
-
-def _refusal(facts, viewer) -> SeatingError | None:
-    """Why the event's facts forbid `viewer` a hold (None: they do not)."""
-    if facts is None or (viewer is not _ANYONE and
+def _refusal(facts, viewer: User | None, check_visible: bool) -> SeatingError | None:
+    """Why the event's facts forbid the hold (None: they do not); `check_visible`: whether
+    `viewer` must be allowed to see the event (else the caller checked it)."""
+    if facts is None or (check_visible and
                          not may_see(facts.status, facts.organization_id, viewer)):
         return NoSeatMap()
     if facts.status == EventStatus.CANCELLED:
