@@ -37,8 +37,9 @@ def _pid(engine) -> int:
 
 def _terminate(pid: int) -> None:
     """End the backend behind a pooled connection (from a connection outside every pool),
-    and wait for its goodbye to arrive."""
-    outside = create_engine(db.engine.url, poolclass=NullPool)
+    and wait for its goodbye to arrive. Autocommit: a transaction would keep reading the
+    same snapshot of `pg_stat_activity`, in which the backend never ends."""
+    outside = create_engine(db.engine.url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
     with outside.connect() as conn:
         assert conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         for _ in range(100):
