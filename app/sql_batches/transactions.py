@@ -115,12 +115,7 @@ class _Own(Batches):
     def run(self, calls: Sequence[Call], *, begin: bool = True,
             commit: bool = False) -> list[Outcome]:
         if not begin and (self.committed or not self.begun):  # a read outside: autocommit
-            try:
-                return send(self.pooled.info, self.dialect, self.driver, calls, False, False,
-                            undo=True)
-            except StatementsForgotten:
-                return send(self.pooled.info, self.dialect, self.driver, calls, False, False,
-                            undo=True)
+            return _send_alone(self.pooled.info, self.dialect, self.driver, calls)
         if self.committed:
             raise RuntimeError("this transaction has committed")
         first = not self.begun
@@ -200,11 +195,18 @@ def _run_on_its_own(engine, calls: Sequence[Call]) -> list[Outcome]:
     try:
         driver.autocommit = True
         try:
-            return send(pooled.info, engine.dialect, driver, calls, False, False, undo=True)
-        except StatementsForgotten:
-            return send(pooled.info, engine.dialect, driver, calls, False, False, undo=True)
+            return _send_alone(pooled.info, engine.dialect, driver, calls)
         finally:
             if not driver.broken:
                 driver.autocommit = False
     finally:
         pooled.close()
+
+
+def _send_alone(info: dict, dialect, driver, calls: Sequence[Call]) -> list[Outcome]:
+    """One autocommit message (the driver in autocommit); sent once more when the server had
+    forgotten the connection's statements (the failed message prepares them again)."""
+    try:
+        return send(info, dialect, driver, calls, False, False, undo=True)
+    except StatementsForgotten:
+        return send(info, dialect, driver, calls, False, False, undo=True)

@@ -41,8 +41,9 @@ def event_seating(event: Event) -> EventSeating | None:
     return db.session.get(EventSeating, event.id)
 
 
-def _live_claim(event_id: int, now: datetime):
-    """Join condition: the live claim on a seat for this event (expired claims are free)."""
+def _live_claim(event_id, now):
+    """Join condition: the live claim on a seat for this event (expired claims are free);
+    `event_id` and `now` are values, or bound parameters of a batch statement."""
     return and_(Hold.seat_id == Seat.id, Hold.event_id == event_id,
                 or_(Hold.expires_at.is_(None), Hold.expires_at > now))
 
@@ -83,7 +84,6 @@ def SEAT_STATES(dialect: str):
     s, sec, es = Seat.__table__.c, Section.__table__.c, EventSeating.__table__.c
     pz, tt, h = PriceZone.__table__.c, TicketType.__table__.c, Hold.__table__.c
     event_id = bindparam("event_id", type_=Integer)
-    now = bindparam("now", type_=UTCDateTime())
     return (
         select(s.id, s.label, sec.name.label("section"), s.row_label, s.number, s.x, s.y,
                s.price_zone_id, s.wheelchair, s.companion, s.restricted_view, s.aisle,
@@ -96,8 +96,8 @@ def SEAT_STATES(dialect: str):
                                            es.event_id == event_id))
         .join(PriceZone.__table__, pz.id == s.price_zone_id)
         .outerjoin(TicketType.__table__, and_(tt.price_zone_id == pz.id, tt.event_id == event_id))
-        .outerjoin(Hold.__table__, and_(h.seat_id == s.id, h.event_id == event_id,
-                                        or_(h.expires_at.is_(None), h.expires_at > now)))
+        .outerjoin(Hold.__table__,
+                   _live_claim(event_id, bindparam("now", type_=UTCDateTime())))
         .where(among(s.id, "seat_ids", dialect))
         .order_by(sec.sort_order, s.section_id, s.row_label, s.number)
     )
