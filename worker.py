@@ -36,7 +36,17 @@ class AppWorker(SimpleWorker):
 
     With `periodic` (a `PeriodicScheduler`), the periodic loop starts alongside RQ's own
     scheduler (`work(with_scheduler=True)`), and not in burst mode.
+
+    A warm shutdown (SIGTERM or SIGINT) only sets a flag. RQ's own worker raises from the
+    signal handler when it is not running a job, to break out of its blocking wait; but an
+    exception raised wherever the signal lands can be swallowed (a log handler catches it,
+    and the worker then ignores the signal) or can drop a job already taken from Redis and
+    not yet started. Here the worker waits for jobs in slices of `STOP_CHECK_SECONDS`
+    and looks at the flag between them and between jobs: it stops within a slice when
+    idle, or after the job in hand.
     """
+
+    STOP_CHECK_SECONDS = 1
 
     def __init__(self, *args, app: Flask, periodic=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -48,6 +58,23 @@ class AppWorker(SimpleWorker):
         # context ends, so no identity map, transaction or lock outlives the job.
         with self.app.app_context():
             return super().perform_job(job, queue)
+
+    def _shutdown(self):
+        self._stop_requested = True
+        self.set_shutdown_requested_date()
+        if self.scheduler:
+            self.stop_scheduler()
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        if timeout is None or max_idle_time is not None:
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        slice_ = min(timeout, self.STOP_CHECK_SECONDS)
+        while not self._stop_requested:
+            # An idle limit of one slice makes RQ return None when the slice passes empty.
+            result = super().dequeue_job_and_maintain_ttl(slice_, max_idle_time=slice_)
+            if result is not None:
+                return result
+        return None
 
     def _start_scheduler(self, burst: bool = False, *args, **kwargs):
         super()._start_scheduler(burst, *args, **kwargs)

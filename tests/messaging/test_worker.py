@@ -4,17 +4,21 @@ sweep, graceful shutdown, and a clear refusal without Redis."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from datetime import timedelta
 
 import pytest
 import time_machine
+from redis import Redis
+from rq import Queue
 
 from app.extensions import db, jobs
 from app.job_queue import JobRequest
 from app.models import EmailStatus, OutboundEmail
 from app.models.types import utcnow
+from worker import AppWorker
 
 from .conftest import (
     ROOT,
@@ -107,3 +111,41 @@ def test_worker_refuses_an_unknown_queue(redis_mail_app):
                         returncode=2)
     assert "unknown queue(s): emails" in output
 
+
+
+class _StoppedAfterTaking(AppWorker):
+    """A worker that gets SIGTERM's warm-shutdown request just after taking a job from Redis,
+    before running it: the moment where raising from the handler would drop the job."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.taken_after_stop = 0
+
+    def dequeue_job_and_maintain_ttl(self, timeout, max_idle_time=None):
+        if self._stop_requested:
+            self.taken_after_stop += 1
+            raise RuntimeError("the worker went on taking jobs after a warm shutdown")
+        result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        self.request_stop(signal.SIGTERM, None)
+        return result
+
+
+def test_a_warm_shutdown_between_taking_and_running_a_job_runs_it_then_stops(
+        redis_mail_app, redis_db):
+    url, client = redis_db
+    with redis_mail_app.app_context():
+        jobs.enqueue_now(JobRequest(f"{PROBES}.record_queue", ("taken",)))
+        jobs.enqueue_now(JobRequest(f"{PROBES}.record_queue", ("left",)))
+        connection = Redis.from_url(url)
+        worker = _StoppedAfterTaking([Queue("default", connection=connection)],
+                                     connection=connection, app=redis_mail_app)
+        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            worked = worker.work(burst=False, with_scheduler=False)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+        assert worked
+        assert worker.taken_after_stop == 0
+        assert client.lrange("probe:order", 0, -1) == [b"taken"]
+        assert jobs.queue().count == 1  # the other job waits for the next worker
