@@ -243,7 +243,8 @@ class OrganizationPaymentSettings(db.Model):
 class SandboxCharge(db.Model):
     """The sandbox gateway's own record of a checkout session (the "remote" side).
 
-    Our side learns the outcome only from the signed webhook, like with a real gateway.
+    Our side learns the outcome from the gateway, like with a real one: by retrieving the
+    session when the buyer comes back, and from the signed webhook.
     """
 
     __tablename__ = "sandbox_charges"

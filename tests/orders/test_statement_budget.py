@@ -6,6 +6,8 @@ statements as they can: no lazy load per line, no second read of the cart or of 
 organization's payment settings. Jobs are captured, not run, so the webhook's count is its
 own transaction (payment, seats sold, tickets issued, documents and mail asked for).
 The logged-in pages' navigation (the person, their memberships, the crew link) is counted.
+Usually the buyer is back before the webhook: then the order page settles the order and the
+webhook that follows has only to find the charge applied (the second test).
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ BUDGETS = {
                           # each), documents, invoice and mail from the tickets service
     "order page": 7,      # person, order with event, organization and lines, charge,
                           # payments, settings, nav (2)
+    "order page, settling": 46,  # the order page, the charge, order lock, payment, then
+                                 # what the webhook would have done
+    "webhook, applied": 3,  # dedupe, order lock, the payment already there
 }
 KEY = re.compile(r'name="attendees-(\d+)-key" type="hidden" value="([^"]+)"')
 
@@ -85,6 +90,32 @@ def test_each_checkout_step_stays_within_its_statement_budget(app, seated, buyer
 
     order_page = _step("order page", lambda: client.get(paid.headers["Location"]))
     assert order_page.status_code == 200 and "Paid" in order_page.text
+
+
+def test_the_return_path_settles_on_the_order_page_within_its_budget(
+        app, seated, buyer, buyer_client, captured_jobs):
+    """The usual order of a card purchase: the buyer is back before the webhook."""
+    who = buyer()
+    hold(seated, who, "A-1", "A-2", "C-1")
+    client, slug = buyer_client(who), seated.event.slug
+    page = client.get(f"/events/{slug}/checkout")
+    form = {"payment_method": "sandbox"}
+    for index, key in KEY.findall(page.text):
+        form |= {f"attendees-{index}-key": key, f"attendees-{index}-name": "Ann",
+                 f"attendees-{index}-email": "ann@example.com"}
+    gateway = client.post(f"/events/{slug}/checkout", data=form).headers["Location"]
+    paid = client.post(gateway, data={"number": sandbox.SUCCEEDS, "expiry": "12/40",
+                                      "cvc": "123"})
+
+    order_page = _step("order page, settling", lambda: client.get(paid.headers["Location"]))
+    assert order_page.status_code == 200 and "Paid" in order_page.text
+    [webhook] = [job for job in captured_jobs if job.func == sandbox.WEBHOOK_JOB]
+    body = json.dumps(webhook.args[0]).encode()
+    headers = {signing.HEADER: signing.sign(app.config["SANDBOX_WEBHOOK_SECRET"], body),
+               "Content-Type": "application/json"}
+    delivered = _step("webhook, applied", lambda: app.test_client().post(
+        "/webhooks/sandbox", data=body, headers=headers))
+    assert delivered.json == {"outcome": "duplicate"}
 
 
 def test_payment_confirmations_are_served_before_documents_and_mail():

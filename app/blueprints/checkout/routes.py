@@ -113,7 +113,12 @@ def _order_page(order: Order, proof_form: ProofForm | None = None, status: int =
 @bp.get("/orders/<code>")
 @login_required
 def order_page(code: str):
-    return _order_page(_order_or_404(code))
+    """Where the buyer lands back from a hosted payment page: a charge the provider reports
+    as succeeded is applied here and then, so the buyer arrives on a paid order."""
+    order = _order_or_404(code)
+    if orders.settle_on_return(order):
+        db.session.commit()
+    return _order_page(order)
 
 
 @bp.get("/orders/<code>/status")

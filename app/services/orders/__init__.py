@@ -27,6 +27,7 @@ from app.services.orders.errors import (
     SeatsGone,
 )
 from app.services.orders.expiry import due_order_ids, expire_order
+from app.services.orders.gateway_return import settle_on_return
 from app.services.orders.manual import (
     CHANNELS,
     approval_queue,
@@ -57,5 +58,6 @@ __all__ = [
     "approve", "bulk_approve", "buyer_order", "cancel_order", "card_declined",
     "checkout_view", "due_order_ids", "expire_order", "mark_paid", "open_charge_of",
     "order_state", "org_order", "payment_settings", "payment_succeeded", "place_order",
-    "receipt_for", "receive_webhook", "reject", "submit_proof", "update_payment_settings",
+    "receipt_for", "receive_webhook", "reject", "settle_on_return", "submit_proof",
+    "update_payment_settings",
 ]

@@ -17,6 +17,7 @@ from app.services import payments
 from app.services.orders import claims, hooks, notify
 from app.services.orders.errors import SeatsGone
 from app.services.orders.tickets_bridge import issue_tickets_and_confirm
+from app.services.payments import ProviderEventData
 from app.services.seating import live
 
 
@@ -56,11 +57,41 @@ def mark_paid(order: Order, now: datetime, *, late: bool = False) -> None:
     hooks.order_paid(order)
 
 
+def apply_provider_event(order: Order, data: ProviderEventData, now: datetime) -> str:
+    """Apply a verified provider event to the (locked) order; returns what happened.
+
+    A charge already applied (by the buyer's return or an earlier event about it) is a
+    "duplicate": the return and the webhook both report a successful charge, and whichever
+    comes second must not pay for the same seats twice, nor refund them.
+    """
+    if data.kind not in ("payment.succeeded", "payment.failed"):
+        return "ignored"
+    known = _payment(data.provider, data.provider_ref)
+    if known is not None and known.status != PaymentStatus.FAILED:
+        return "duplicate"
+    status = PaymentStatus.SUCCEEDED if data.succeeded else PaymentStatus.FAILED
+    payment = _save_payment(known, order, data.provider, data.provider_ref, data.amount,
+                            data.currency, data.raw, status)
+    if not data.succeeded:
+        order.touch()
+        return "failed"
+    return payment_succeeded(order, payment, now)
+
+
+def _payment(provider: str, provider_ref: str) -> Payment | None:
+    return db.session.scalars(select(Payment).where(
+        Payment.provider == provider, Payment.provider_ref == provider_ref)).one_or_none()
+
+
 def record_payment(order: Order, provider: str, provider_ref: str, amount: Decimal,
                    currency: str, raw: dict, status: PaymentStatus) -> Payment:
     """The Payment row for this provider reference (one per charge, whatever the retries)."""
-    payment = db.session.scalars(select(Payment).where(
-        Payment.provider == provider, Payment.provider_ref == provider_ref)).one_or_none()
+    return _save_payment(_payment(provider, provider_ref), order, provider, provider_ref,
+                         amount, currency, raw, status)
+
+
+def _save_payment(payment: Payment | None, order: Order, provider: str, provider_ref: str,
+                  amount: Decimal, currency: str, raw: dict, status: PaymentStatus) -> Payment:
     if payment is None:
         payment = Payment(order=order, provider=provider, provider_ref=provider_ref,
                           amount=amount, currency=currency, raw=raw, status=status)

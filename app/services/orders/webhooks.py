@@ -5,7 +5,9 @@
 2. The provider's event id is inserted into `provider_events` first (ON CONFLICT DO
    NOTHING): the unique key turns a second delivery (even a concurrent one) into
    "duplicate".
-3. The order is locked and the payment applied (see `payment_state`).
+3. The order is locked and the payment applied (see `payment_state`), unless the buyer's
+   return from the gateway applied the same charge first (`gateway_return`): then the
+   webhook is a "duplicate" too.
 
 The caller commits.
 """
@@ -18,7 +20,7 @@ from datetime import datetime
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
-from app.models.orders import PaymentStatus, ProviderEvent
+from app.models.orders import ProviderEvent
 from app.models.types import utcnow
 from app.services import payments
 from app.services.orders import payment_state
@@ -56,12 +58,4 @@ def apply_event(data: ProviderEventData, now: datetime) -> str:
     order = payment_state.lock_order_by_code(data.order_code)
     if order is None:
         return "unknown_order"
-    status = PaymentStatus.SUCCEEDED if data.succeeded else PaymentStatus.FAILED
-    if data.kind not in ("payment.succeeded", "payment.failed"):
-        return "ignored"
-    payment = payment_state.record_payment(order, data.provider, data.provider_ref,
-                                           data.amount, data.currency, data.raw, status)
-    if not data.succeeded:
-        order.touch()
-        return "failed"
-    return payment_state.payment_succeeded(order, payment, now)
+    return payment_state.apply_provider_event(order, data, now)

@@ -5,6 +5,10 @@
 - `handle_callback(raw_body, headers) -> ProviderEventData`: verify and parse a callback.
   It must not touch the database: verification comes before anything is written.
 - `refund(payment, amount) -> str`: give money back; returns the provider's refund reference.
+- `retrieve(order) -> ProviderEventData | None`: ask the provider how the order's latest
+  checkout session ended, when the buyer comes back from its hosted page; None while it is
+  not known to have succeeded (or when the provider has no such thing). What it returns is
+  applied like a webhook, and the webhook that follows finds it already applied.
 """
 
 from __future__ import annotations
@@ -62,3 +66,5 @@ class PaymentProvider(Protocol):
                         headers: Mapping[str, str]) -> ProviderEventData: ...
 
     def refund(self, payment: Payment, amount: Decimal) -> str: ...
+
+    def retrieve(self, order: Order) -> ProviderEventData | None: ...

@@ -20,5 +20,8 @@ class FreeProvider:
                         headers: Mapping[str, str]) -> ProviderEventData:
         raise InvalidCallback("free orders have no callbacks")
 
+    def retrieve(self, order: Order) -> ProviderEventData | None:
+        return None  # paid as it is placed
+
     def refund(self, payment: Payment, amount: Decimal) -> str:
         return f"free-{payment.id}"  # nothing was paid, so nothing moves

@@ -30,6 +30,9 @@ class ManualProvider:
                         headers: Mapping[str, str]) -> ProviderEventData:
         raise InvalidCallback("manual payments have no callbacks")
 
+    def retrieve(self, order: Order) -> ProviderEventData | None:
+        return None  # an organizer settles it, not a provider
+
     def refund(self, payment: Payment, amount: Decimal) -> str:
         raise RefundNotPossible("Manual payments are refunded by the organizer; the refund "
                                 "is recorded as owed.")

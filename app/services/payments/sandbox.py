@@ -6,11 +6,16 @@ It behaves like a hosted gateway so that the whole asynchronous path runs for re
    hosted page `/sandbox-gateway/pay/<token>`.
 2. The buyer enters a test card (`pay_with_card`). 4242 4242 4242 4242 succeeds,
    4000 0000 0000 0002 declines, 4000 0000 0000 9995 succeeds after `SANDBOX_DELAY_SECONDS`.
-   The page sends the buyer back to the order page, which does not yet know the outcome.
-3. Separately, an RQ job (`app.jobs_orders.send_sandbox_webhook`) delivers a webhook signed
+   The page sends the buyer back to the order page.
+3. Back on the order page, our side asks the gateway how the session ended (`retrieve`, as
+   a real integration retrieves the checkout session by its id) and, when the charge
+   succeeded, settles the order at once: the buyer arrives on a paid order.
+4. Separately, an RQ job (`app.jobs_orders.send_sandbox_webhook`) delivers a webhook signed
    with HMAC-SHA256 (`signing.py`), retried on failure. It POSTs to `PUBLIC_URL`, or, when
    `SANDBOX_WEBHOOK_INPROCESS` is on (the default without Redis), hands the same signed raw
    body to the same verify-and-handle function in-process, so the signature path always runs.
+   The webhook is what settles a delayed charge, a declined one, or an order whose buyer
+   never came back; when the return settled it first, the webhook finds the charge applied.
 """
 
 from __future__ import annotations
@@ -72,6 +77,21 @@ class SandboxProvider:
         signing.verify(config["SANDBOX_WEBHOOK_SECRET"], raw_body, headers,
                        tolerance=config["SANDBOX_WEBHOOK_TOLERANCE"])
         return parse_event(raw_body)
+
+    def retrieve(self, order: Order) -> ProviderEventData | None:
+        """The order's latest checkout session, as the gateway reports it, when its charge
+        succeeded; None while it is open, processing or declined (the webhook tells those)."""
+        charge = db.session.scalars(
+            select(SandboxCharge).where(SandboxCharge.order_id == order.id)
+            .order_by(SandboxCharge.id.desc()).limit(1)).first()
+        if charge is None or charge.status != "succeeded" or charge.charge_ref is None:
+            return None
+        return ProviderEventData(
+            provider=self.name, event_id=f"return:{charge.charge_ref}",
+            kind="payment.succeeded", order_code=order.code, provider_ref=charge.charge_ref,
+            amount=charge.amount, currency=charge.currency,
+            raw={"source": "return", "session": charge.token, "id": charge.charge_ref,
+                 "amount": str(charge.amount), "currency": charge.currency})
 
     def refund(self, payment: Payment, amount: Decimal) -> str:
         """Refund on the gateway's side (immediate in the sandbox)."""
