@@ -8,14 +8,18 @@ seat map and N verified buyers, then runs gunicorn (2 workers) + Redis + one
   2. GET  the checkout page                  5. POST card 4242 4242 4242 4242 (→ 303)
   3. POST place the order (→ 303 gateway)    6. GET  the order page
 
-The payment itself completes asynchronously: the gateway's RQ job POSTs the signed webhook
-to gunicorn (over HTTP, `SANDBOX_WEBHOOK_INPROCESS=0`), which marks the order paid and issues
-its tickets. An order counts as completed when it is paid and its tickets exist. After the
-run the benchmark waits (at most `--drain` seconds) for webhooks still queued.
+Back on the order page (step 6), the app asks the gateway how the session ended and settles
+the paid order there: it marks the order paid and issues its tickets. Separately, the
+gateway's RQ job POSTs the signed webhook to gunicorn (over HTTP,
+`SANDBOX_WEBHOOK_INPROCESS=0`), which finds the charge applied (or settles it, when it comes
+first). An order counts as completed when it is paid and its tickets exist. After the run the
+benchmark waits (at most `--drain` seconds) until every order is paid and every webhook has
+been received, and counts that time in: the webhooks' work is part of the run.
 
-Prints completed orders per second (first order placed → last order paid), requests per
-order (in all, and on the purchase path alone: a seat someone else took first costs its
-buyer a retry), and the webhook latency (order placed → paid). Loopback only.
+Prints completed orders per second (first order placed → last order paid or last webhook
+received, whichever is later), requests per order (in all, and on the purchase path alone: a
+seat someone else took first costs its buyer a retry), how many orders were settled on return
+and how many by their webhook, and the latency from placing to paid. Loopback only.
 
     .venv/bin/python -m bench.checkout [--seconds 20] [--clients 8]
 """
@@ -189,6 +193,27 @@ def completed(url: str, codes: list[str]) -> list[tuple]:
     return [row for row in rows if row[2] > 0]
 
 
+def webhooks_received(url: str) -> tuple[int, float | None]:
+    """How many webhooks gunicorn received, and when the last one came (epoch seconds)."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count, last = conn.execute(text(
+            "SELECT count(*), max(received_at) FROM provider_events")).one()
+    engine.dispose()
+    return count, last.timestamp() if last else None
+
+
+def paid_by(url: str) -> dict[str, int]:
+    """Successful payments by what settled them: the buyer's return or the webhook."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT coalesce(raw->>'source', 'webhook'), count(*) FROM payments "
+            "WHERE status = 'succeeded' GROUP BY 1")).all()
+    engine.dispose()
+    return dict(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -224,14 +249,19 @@ def main() -> None:
                                        for n in range(args.clients)])
         placed = time.time()
         codes = [code for part in parts for code in part[1]]
-        done = completed(url, codes)
-        while len(done) < len(codes) and time.time() - placed < args.drain:
+        done, hooks = completed(url, codes), webhooks_received(url)
+        while (len(done) < len(codes) or hooks[0] < len(codes)) \
+                and time.time() - placed < args.drain:
             time.sleep(0.5)
-            done = completed(url, codes)
+            done, hooks = completed(url, codes), webhooks_received(url)
     requests = sum(part[0] for part in parts)
     conflicts = sum(part[2] for part in parts)
     retries = sum(part[4] for part in parts)
-    report(started, placed, codes, done, requests, conflicts, retries)
+    report(started, placed, codes, done, requests, conflicts, retries, hooks)
+    settled = paid_by(url)
+    print(f"settled            on return {settled.get('return', 0)}, by webhook "
+          f"{settled.get('webhook', 0)}; webhooks received {hooks[0]}"
+          + (f", the last {hooks[1] - placed:.1f} s after placing ended" if hooks[1] else ""))
     steps: dict[str, list[float]] = {}
     for part in parts:
         for step, values in part[3].items():
@@ -241,15 +271,17 @@ def main() -> None:
 
 
 def report(started: float, placed: float, codes: list[str], done: list[tuple],
-           requests: int, conflicts: int, retries: int) -> None:
+           requests: int, conflicts: int, retries: int,
+           hooks: tuple[int, float | None]) -> None:
     if not done:
         print(f"placed {len(codes)} orders, none completed")
         return
     last_paid = max(row[1] for row in done).timestamp()
     latencies = sorted((row[1] - row[0]).total_seconds() for row in done)
-    span = max(last_paid, placed) - started
+    span = max(last_paid, placed, hooks[1] or 0) - started
     print(f"orders placed      {len(codes):7d}   completed (paid + tickets) {len(done):7d}")
-    print(f"completed/s        {len(done) / span:7.1f}   (over {span:.1f} s, placing for "
+    print(f"completed/s        {len(done) / span:7.1f}   (over {span:.1f} s to the last payment "
+          f"and webhook, placing for "
           f"{placed - started:.1f} s)")
     print(f"HTTP requests      {requests:7d}   per completed order {requests / len(done):5.2f}"
           f" in all; {(requests - retries) / len(done):5.2f} on the purchase path, plus "
