@@ -1,6 +1,7 @@
-"""Buying in a real browser: seats → checkout → sandbox card → the order page (paid on arrival
-with a 4242 card, turning paid by itself with the delayed 9995); and the manual path: a reference sent, an organizer approves in another browser,
-the buyer's page turns paid. Screenshots at desktop and phone width."""
+"""Buying in a real browser: seats → checkout → sandbox card → the order page (paid on
+arrival with a 4242 card, turning paid by itself with the delayed 9995); and the manual
+path: a reference sent, an organizer approves in another browser, the buyer's page turns
+paid. Screenshots at desktop and phone width."""
 
 from __future__ import annotations
 

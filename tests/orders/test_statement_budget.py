@@ -33,9 +33,10 @@ BUDGETS = {
     "pay": 2,             # charge with order and event, the charge's update
     "webhook": 60,        # dedupe, order lock, payment, sale; then tickets (two statements
                           # each), documents, invoice and mail from the tickets service
-    "order page": 7,      # person, order with event, organization and lines, charge,
-                          # payments, settings, nav (2)
-    "order page, settling": 46,  # the order page, the charge, order lock, payment, then
+    "order page": 2,      # person (with what the navigation shows), order with event,
+                          # organization and lines: a paid order needs no card session,
+                          # payments or instructions
+    "order page, settling": 40,  # the order page, the charge, order lock, payment, then
                                  # what the webhook would have done
     "webhook, applied": 3,  # dedupe, order lock, the payment already there
 }
