@@ -98,7 +98,7 @@ def test_a_delayed_charge_is_settled_by_its_webhook(app, checkout, webhooks_in_t
 
 def test_a_declined_or_unpaid_session_settles_nothing(app, checkout, webhooks_in_transit):
     client, order, gateway = checkout()
-    client.get(f"/orders/{order.code}?redirect_status=succeeded")  # the browser says nothing
+    client.get(f"/orders/{order.code}?redirect_status=succeeded")  # what the URL claims: nothing
     assert reload(order).payments == []
     client.post(gateway, data={"number": sandbox.DECLINES, **CARD})
     client.get(f"/orders/{order.code}")
