@@ -16,7 +16,7 @@ from app.blueprints.checkout import bp
 from app.blueprints.checkout.forms import CheckoutForm, ProofForm
 from app.blueprints.orgs.forms import show_domain_error
 from app.extensions import db
-from app.models.orders import Order, OrderStatus, PaymentMethod
+from app.models.orders import Order
 from app.models.types import utcnow
 from app.services import orders, payments
 from app.services.errors import DomainError
@@ -102,17 +102,11 @@ def _tickets_url() -> str | None:
 
 
 def _order_page(order: Order, proof_form: ProofForm | None = None, status: int = 200):
-    """The page reads the card session and the payment instructions only while they are
-    the next step: a settled order shows neither."""
     proof_form = proof_form or ProofForm()
-    pending = order.status == OrderStatus.PENDING_PAYMENT
-    by_card = pending and order.payment_method == PaymentMethod.SANDBOX
-    by_transfer = pending and order.payment_method == PaymentMethod.MANUAL
+    step = orders.payment_step(order)
     return render_page_or_block(
         ORDER, "order_status", status=status, order=order, proof_form=proof_form,
-        charge=orders.open_charge_of(order) if by_card else None,
-        declined=by_card and orders.card_declined(order),
-        settings=orders.payment_settings(order.event.organization) if by_transfer else None,
+        charge=step.charge, declined=step.declined, settings=step.settings,
         tickets_url=_tickets_url(), now=utcnow())
 
 

@@ -40,10 +40,12 @@ from app.services.orders.manual import (
 from app.services.orders.payment_state import mark_paid, payment_succeeded
 from app.services.orders.queries import (
     OrderState,
+    PaymentStep,
     buyer_order,
     card_declined,
     open_charge_of,
     order_state,
+    payment_step,
     receipt_for,
 )
 from app.services.orders.settings import payment_settings, update_payment_settings
@@ -53,11 +55,12 @@ __all__ = [
     "CHANNELS", "METHOD_CHOICES", "REQUIREMENT_CHOICES", "AttendeeInput", "CartChanged",
     "CartEmpty",
     "CheckoutView", "EventNotOnSale", "OrderError", "OrderNotOpen", "OrderState",
-    "PaymentMethodUnavailable",
+    "PaymentMethodUnavailable", "PaymentStep",
     "ReceiptRejected", "ReceiptTooLarge", "SeatsGone", "TicketSlot", "approval_queue",
     "approve", "bulk_approve", "buyer_order", "cancel_order", "card_declined",
     "checkout_view", "due_order_ids", "expire_order", "mark_paid", "open_charge_of",
-    "order_state", "org_order", "payment_settings", "payment_succeeded", "place_order",
+    "order_state", "org_order", "payment_settings", "payment_step", "payment_succeeded",
+    "place_order",
     "receipt_for", "receive_webhook", "reject", "settle_on_return", "submit_proof",
     "update_payment_settings",
 ]

@@ -15,11 +15,16 @@ from app.models.orders import (
     OPEN_STATUSES,
     ManualPaymentProof,
     Order,
+    OrderStatus,
+    OrganizationPaymentSettings,
+    PaymentMethod,
     PaymentStatus,
     SandboxCharge,
 )
 from app.models.types import utcnow
 from app.services.orders.codes import normalise_code
+from app.services.orders.settings import payment_settings
+from app.services.payments import sandbox
 
 
 @dataclass(frozen=True)
@@ -56,8 +61,28 @@ def order_state(code: str, user_id: int) -> OrderState | None:
 
 def open_charge_of(order: Order) -> SandboxCharge | None:
     """The order's latest sandbox checkout session (to go back and pay)."""
-    return db.session.scalars(select(SandboxCharge).where(SandboxCharge.order_id == order.id)
-                              .order_by(SandboxCharge.id.desc()).limit(1)).first()
+    return sandbox.latest_charge(order)
+
+
+@dataclass(frozen=True)
+class PaymentStep:
+    """What the buyer's order page shows as the next step of paying, read only while it is
+    one: the card session and whether the last card was declined, or the organization's
+    transfer instructions. A settled order has none of them."""
+
+    charge: SandboxCharge | None = None
+    declined: bool = False
+    settings: OrganizationPaymentSettings | None = None
+
+
+def payment_step(order: Order) -> PaymentStep:
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return PaymentStep()
+    if order.payment_method == PaymentMethod.SANDBOX:
+        return PaymentStep(charge=open_charge_of(order), declined=card_declined(order))
+    if order.payment_method == PaymentMethod.MANUAL:
+        return PaymentStep(settings=payment_settings(order.event.organization))
+    return PaymentStep()
 
 
 def card_declined(order: Order) -> bool:

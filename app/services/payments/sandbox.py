@@ -81,9 +81,7 @@ class SandboxProvider:
     def retrieve(self, order: Order) -> ProviderEventData | None:
         """The order's latest checkout session, as the gateway reports it, when its charge
         succeeded; None while it is open, processing or declined (the webhook tells those)."""
-        charge = db.session.scalars(
-            select(SandboxCharge).where(SandboxCharge.order_id == order.id)
-            .order_by(SandboxCharge.id.desc()).limit(1)).first()
+        charge = latest_charge(order)
         if charge is None or charge.status != "succeeded" or charge.charge_ref is None:
             return None
         return ProviderEventData(
@@ -126,6 +124,12 @@ def open_charge(token: str) -> SandboxCharge | None:
         .options(joinedload(SandboxCharge.order, innerjoin=True)
                  .joinedload(Order.event, innerjoin=True))
     ).one_or_none()
+
+
+def latest_charge(order: Order) -> SandboxCharge | None:
+    """The order's latest checkout session (the one to go back to and pay)."""
+    return db.session.scalars(select(SandboxCharge).where(SandboxCharge.order_id == order.id)
+                              .order_by(SandboxCharge.id.desc()).limit(1)).first()
 
 
 def _card_number(number: str) -> str:
