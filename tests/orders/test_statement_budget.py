@@ -31,12 +31,13 @@ BUDGETS = {
                           # (SQLite; PostgreSQL batches them), holds, change log, charge
     "gateway page": 4,    # charge with order and event, nav (3)
     "pay": 2,             # charge with order and event, the charge's update
-    "webhook": 60,        # dedupe, order lock, payment, sale; then tickets (two statements
-                          # each), documents, invoice and mail from the tickets service
+    "webhook": 31,        # dedupe, order lock, payment, sale; then tickets (two statements
+                          # each), documents, invoice and mail from the tickets service,
+                          # whose ticket cards read no seat, section or ticket type again
     "order page": 2,      # person (with what the navigation shows), order with event,
                           # organization and lines: a paid order needs no card session,
                           # payments or instructions
-    "order page, settling": 40,  # the order page, the charge, order lock, payment, then
+    "order page, settling": 35,  # the order page, the charge, order lock, payment, then
                                  # what the webhook would have done
     "webhook, applied": 3,  # dedupe, order lock, the payment already there
 }

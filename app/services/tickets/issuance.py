@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models.events import Event
 from app.models.orders import Order, OrderLine
-from app.models.seating import Seat
+from app.models.seating import Seat, TicketType
 from app.models.tickets import DocumentKind, Ticket, TicketStatus
 from app.models.types import utcnow
 from app.services.tickets import documents, keys, signing
@@ -41,7 +41,7 @@ def issue_tickets(order: Order) -> list[Ticket]:
                        key=lambda line: line.id)
     if not new_lines:
         return sorted(issued.values(), key=lambda t: t.id)
-    event = _event_with_places(order, new_lines)
+    event, places = _event_with_places(order, new_lines)
     key = keys.active_key(event.organization_id)
     fresh = [_new_ticket(order, line, key.id) for line in new_lines]
     db.session.add_all(fresh)
@@ -56,21 +56,28 @@ def issue_tickets(order: Order) -> list[Ticket]:
     documents.request_document(DocumentKind.ORDER_PDF, order.id, order.id, order.version)
     issue_invoice(order)
     queue_order_emails(order, fresh)
+    del places  # held until the emails' ticket cards were drawn
     return sorted([*issued.values(), *fresh], key=lambda t: t.id)
 
 
-def _event_with_places(order: Order, lines: list[OrderLine]) -> Event:
-    """The order's event with its venue and organization, and the lines' seats with their
-    sections, read up front (two statements, not one per object): the emails' ticket cards
-    then find them loaded."""
+def _event_with_places(order: Order, lines: list[OrderLine]) -> tuple[Event, list]:
+    """The order's event with its venue and organization, and the lines' ticket types and
+    seats with their sections, read up front (three statements, not three per ticket): the
+    emails' ticket cards then find them loaded.
+
+    Returns the event and the rows read with it. The caller keeps that list while it works:
+    the session remembers a loaded row only while something refers to it, so rows read and
+    dropped would be read again, one by one."""
     event = db.session.scalars(
         select(Event).where(Event.id == order.event_id)
         .options(joinedload(Event.venue), joinedload(Event.organization))).one()
+    places: list = list(db.session.scalars(select(TicketType).where(
+        TicketType.id.in_({line.ticket_type_id for line in lines}))))
     seat_ids = [line.seat_id for line in lines if line.seat_id is not None]
     if seat_ids:
-        db.session.scalars(select(Seat).where(Seat.id.in_(seat_ids))
-                           .options(joinedload(Seat.section))).all()
-    return event
+        places += db.session.scalars(select(Seat).where(Seat.id.in_(seat_ids))
+                                     .options(joinedload(Seat.section))).all()
+    return event, places
 
 
 def _order_tickets(order_id: int) -> list[Ticket]:
