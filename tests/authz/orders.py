@@ -62,7 +62,7 @@ def _code(w, **kind) -> str:
 
 
 def _token(w) -> str:
-    return orders.open_charge_of(_order(w, "sandbox")).token
+    return payments.sandbox.latest_charge(_order(w, "sandbox")).token
 
 
 def _proof_id(w) -> int:

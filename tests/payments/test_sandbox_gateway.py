@@ -10,7 +10,7 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models.orders import OrderStatus, PaymentStatus
-from app.services import orders, payments
+from app.services import payments
 from app.services.payments import sandbox
 from tests.orders.conftest import hold, place, reload
 from tests.payments.conftest import CARD
@@ -85,7 +85,7 @@ def test_webhook_is_delivered_over_http_when_not_in_process(app, seated, buyer):
     app.config["SANDBOX_WEBHOOK_INPROCESS"] = False
     try:
         payments.provider("sandbox").start(order)
-        charge = orders.open_charge_of(order)
+        charge = sandbox.latest_charge(order)
         charge.charge_ref = "ch_http"
         payload = sandbox.webhook_payload(charge, "payment.succeeded", order.created_at)
         db.session.commit()

@@ -59,11 +59,6 @@ def order_state(code: str, user_id: int) -> OrderState | None:
     return None if row is None else OrderState(row.version, str(row.status), row.expires_at)
 
 
-def open_charge_of(order: Order) -> SandboxCharge | None:
-    """The order's latest sandbox checkout session (to go back and pay)."""
-    return sandbox.latest_charge(order)
-
-
 @dataclass(frozen=True)
 class PaymentStep:
     """What the buyer's order page shows as the next step of paying, read only while it is
@@ -79,7 +74,7 @@ def payment_step(order: Order) -> PaymentStep:
     if order.status != OrderStatus.PENDING_PAYMENT:
         return PaymentStep()
     if order.payment_method == PaymentMethod.SANDBOX:
-        return PaymentStep(charge=open_charge_of(order), declined=card_declined(order))
+        return PaymentStep(charge=sandbox.latest_charge(order), declined=card_declined(order))
     if order.payment_method == PaymentMethod.MANUAL:
         return PaymentStep(settings=payment_settings(order.event.organization))
     return PaymentStep()
