@@ -181,37 +181,33 @@ def worker(env: dict, queues: list[str]):
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def completed(url: str, codes: list[str]) -> list[tuple]:
-    """(created_at, paid_at, tickets) of the orders that are paid with tickets issued."""
+def _rows(url: str, sql: str, **params) -> list[tuple]:
+    """The rows of one query on the benchmark's database, on a connection of its own."""
     engine = create_engine(url)
     with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT o.created_at, o.paid_at, (SELECT count(*) FROM tickets t "
-            "WHERE t.order_id = o.id) FROM orders o "
-            "WHERE o.code = ANY(:codes) AND o.status = 'paid'"), {"codes": codes}).all()
+        rows = conn.execute(text(sql), params).all()
     engine.dispose()
+    return rows
+
+
+def completed(url: str, codes: list[str]) -> list[tuple]:
+    """(created_at, paid_at, tickets) of the orders that are paid with tickets issued."""
+    rows = _rows(url, "SELECT o.created_at, o.paid_at, (SELECT count(*) FROM tickets t "
+                      "WHERE t.order_id = o.id) FROM orders o "
+                      "WHERE o.code = ANY(:codes) AND o.status = 'paid'", codes=codes)
     return [row for row in rows if row[2] > 0]
 
 
 def webhooks_received(url: str) -> tuple[int, float | None]:
     """How many webhooks gunicorn received, and when the last one came (epoch seconds)."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        count, last = conn.execute(text(
-            "SELECT count(*), max(received_at) FROM provider_events")).one()
-    engine.dispose()
+    [(count, last)] = _rows(url, "SELECT count(*), max(received_at) FROM provider_events")
     return count, last.timestamp() if last else None
 
 
 def paid_by(url: str) -> dict[str, int]:
     """Successful payments by what settled them: the buyer's return or the webhook."""
-    engine = create_engine(url)
-    with engine.connect() as conn:
-        rows = conn.execute(text(
-            "SELECT coalesce(raw->>'source', 'webhook'), count(*) FROM payments "
-            "WHERE status = 'succeeded' GROUP BY 1")).all()
-    engine.dispose()
-    return dict(rows)
+    return dict(_rows(url, "SELECT coalesce(raw->>'source', 'webhook'), count(*) "
+                           "FROM payments WHERE status = 'succeeded' GROUP BY 1"))
 
 
 def main() -> None:
