@@ -146,15 +146,30 @@ def run_load(base: str, make_request: Callable, clients: int, seconds: float,
 @dataclass
 class CpuShare:
     """Where the machine's CPU went during a run: the load generator's own processes (the
-    benchmark's children that have exited) against all busy time on the machine."""
+    benchmark's children that have exited), PostgreSQL's processes (when the server runs on
+    this machine), and all busy time on the machine."""
 
     clients: float = 0.0  # CPU seconds
+    database: float = 0.0  # CPU seconds
     machine: float = 0.0  # busy CPU seconds, all cores
+
+    @property
+    def server(self) -> float:
+        """The rest: gunicorn's processes, the kernel's network stack, anything else."""
+        return self.machine - self.clients - self.database
 
     def describe(self) -> str:
         share = self.clients / self.machine if self.machine else 0.0
-        return (f"{self.machine:.1f} CPU-s busy on {os.cpu_count()} cores, of which the load "
-                f"generator {self.clients:.1f} ({share:.0%}): the server had the rest")
+        return (f"{self.machine:.1f} CPU-s busy on {os.cpu_count()} cores: load generator "
+                f"{self.clients:.1f} ({share:.0%}), PostgreSQL {self.database:.1f}, "
+                f"the app server and the rest {self.server:.1f}")
+
+    def per_request(self, requests: int) -> str:
+        """The same split in milliseconds of CPU per request."""
+        return (f"{self.machine / requests * 1000:.2f} ms CPU per request: load generator "
+                f"{self.clients / requests * 1000:.2f}, PostgreSQL "
+                f"{self.database / requests * 1000:.2f}, the app server and the rest "
+                f"{self.server / requests * 1000:.2f}")
 
 
 def _busy_seconds() -> float:
@@ -164,15 +179,35 @@ def _busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def _postgres_seconds() -> float:
+    """CPU seconds used so far by the processes named `postgres` on this machine (0 when the
+    database runs elsewhere). Backends that exit mid-run are missed: the benchmarks keep
+    their connections open."""
+    total = 0
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                raw = stat.read()
+        except OSError:
+            continue
+        name, fields = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
+        if name == "postgres":
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def cpu_share() -> Iterator[CpuShare]:
     """Measure a run's `CpuShare` (the client processes must have exited by the end)."""
     share = CpuShare()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    busy = _busy_seconds()
+    busy, database = _busy_seconds(), _postgres_seconds()
     yield share
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     share.clients = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    share.database = _postgres_seconds() - database
     share.machine = _busy_seconds() - busy
 
 

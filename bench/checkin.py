@@ -2,18 +2,24 @@
 
 Builds a fresh PostgreSQL database (`marquee_bench_checkin`) with one event starting now and
 `--tickets` signed general-admission tickets of paid orders, then runs `--gates` concurrent
-gates (client processes, one keep-alive connection each) against gunicorn (2 sync workers)
-for a fixed time. Every request is a real scan: `POST /checkin/<event>/scan` with a random
-ticket's code, a fresh nonce, the gate's name and session (as the scanner page sends them), a
-logged-in gate-staff session and its CSRF token, answered in JSON (the gate device's path,
-app/services/checkin/gate.py); the first scan of a ticket is VALID, later ones ALREADY IN.
-The server checks pooled connections as configured by default (DATABASE_PRE_PING=socket).
+gates (client processes, one keep-alive connection each) against gunicorn (`--workers` sync
+workers, 2 by default) for a fixed time. Every request is a real scan:
+`POST /checkin/<event>/scan` with a random ticket's code, a fresh nonce, the gate's name and
+session (as the scanner page sends them), a logged-in gate-staff session and its CSRF token,
+answered in JSON (the gate device's path, app/services/checkin/gate.py); the first scan of
+a ticket is VALID, later ones ALREADY IN. The server checks pooled connections as configured
+by default (DATABASE_PRE_PING=socket).
+
+Then the same gates send the same requests to a bench-only endpoint that answers them with
+no scanning at all (the floor: session cookie, CSRF token, headers and a JSON answer).
 
 Prints verdicts/s, p50/p99 latency, the verdict mix, entries counted twice in the database
-(must be 0), the single-core Ed25519 verification rate on this machine (the ceiling for
-one worker) and the load average (other work on the machine skews the figures).
+(must be 0), the floor's rate, the single-core Ed25519 verification rate on this machine (the
+ceiling for one worker), where the CPU went per scan and per floor request (load generator,
+PostgreSQL, the app server) against the budget of a target rate, and the load average (other
+work on the machine skews the figures).
 
-    .venv/bin/python -m bench.checkin [--seconds 15] [--gates 20] [--tickets 20000]
+    .venv/bin/python -m bench.checkin [--seconds 15] [--gates 20] [--tickets 20000] [--workers 2]
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from flask import Blueprint, jsonify
 from sqlalchemy import create_engine, text
 
 from bench._server import LoadResult, analyze, cpu_share, fresh_database, gunicorn
@@ -39,10 +46,24 @@ WARM_UP = 2.0
 
 
 def bench_app():
-    """The app as gunicorn serves it here: production settings, no rate limits."""
+    """The app as gunicorn serves it here: production settings, no rate limits, and the
+    bench-only floor endpoint."""
     from app import create_app
 
-    return create_app({"RATELIMIT_ENABLED": False})
+    app = create_app({"RATELIMIT_ENABLED": False})
+    app.register_blueprint(floor)
+    return app
+
+
+floor = Blueprint("bench_gate_floor", __name__)
+
+
+@floor.post("/bench/gate-floor")
+def gate_floor():
+    """The floor under a verdict: the same request as a scan (session cookie read, CSRF token
+    checked, security headers, a JSON answer), through the same app and gunicorn, with no
+    scanning in it: no signature check, no database."""
+    return jsonify(result="floor")
 
 
 def build(url: str, tickets: int, secret_key: str) -> tuple[list[str], int, str, str]:
@@ -112,7 +133,7 @@ def build(url: str, tickets: int, secret_key: str) -> tuple[list[str], int, str,
 
 def _gate(args) -> tuple[list[float], dict[str, int]]:
     """One gate: one keep-alive connection, scanning random codes until time is up."""
-    base, codes, cookie, token, seconds, seed = args
+    base, path, codes, cookie, token, seconds, seed = args
     rng = random.Random(seed)
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -126,7 +147,7 @@ def _gate(args) -> tuple[list[float], dict[str, int]]:
                           "nonce": f"{seed}-{secrets.token_hex(8)}", "device_id": str(seed)})
         started = time.perf_counter()
         try:
-            conn.request("POST", f"/checkin/{SLUG}/scan", body=body, headers=headers)
+            conn.request("POST", path, body=body, headers=headers)
             response = conn.getresponse()
             payload = response.read()
         except (ConnectionError, http.client.HTTPException):
@@ -141,10 +162,11 @@ def _gate(args) -> tuple[list[float], dict[str, int]]:
 
 
 def run_gates(base: str, codes, cookie: str, token: str, gates: int, seconds: float,
-              first_seed: int = 0) -> tuple[LoadResult, dict[str, int]]:
+              first_seed: int = 0, path: str = f"/checkin/{SLUG}/scan",
+              ) -> tuple[LoadResult, dict[str, int]]:
     started = time.monotonic()
     with multiprocessing.get_context("fork").Pool(gates) as pool:
-        parts = pool.map(_gate, [(base, codes, cookie, token, seconds, first_seed + n)
+        parts = pool.map(_gate, [(base, path, codes, cookie, token, seconds, first_seed + n)
                                  for n in range(gates)])
     elapsed = min(time.monotonic() - started, seconds + 0.5)
     latencies = [value for part, _ in parts for value in part]
@@ -185,6 +207,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--gates", type=int, default=20)
     parser.add_argument("--tickets", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
     secret_key = secrets.token_urlsafe(32)
@@ -198,20 +221,30 @@ def main() -> None:
     env = {"DATABASE_URL": url, "SECRET_KEY": secret_key, "FLASK_ENV": "production",
            "REDIS_URL": ""}
     print(f"load: {args.gates} gates (client processes), {args.seconds:.0f} s, "
-          "gunicorn -w 2 (sync), PostgreSQL, random tickets, JSON verdicts")
-    with gunicorn("bench.checkin:bench_app()", env) as base:
+          f"gunicorn -w {args.workers} (sync), PostgreSQL, random tickets, JSON verdicts")
+    with gunicorn("bench.checkin:bench_app()", env, workers=args.workers) as base:
         run_gates(base, codes, cookie, token, args.gates, WARM_UP)
         with cpu_share() as cpu:
             result, verdicts = run_gates(base, codes, cookie, token, args.gates, args.seconds,
                                          first_seed=1000)
+        with cpu_share() as floor_cpu:
+            floor_result, _ = run_gates(base, codes, cookie, token, args.gates, args.seconds,
+                                        first_seed=2000, path="/bench/gate-floor")
     doubles, rows = double_entries(url)
     ceiling = ed25519_rate(codes[0], public)
     print(f"verdicts   {result.per_second:8.0f} /s  p50 {result.percentile(50):6.2f} ms  "
           f"p99 {result.percentile(99):6.2f} ms  ({result.requests} scans)")
+    print(f"floor      {floor_result.per_second:8.0f} /s  p50 {floor_result.percentile(50):6.2f} ms"
+          f"  p99 {floor_result.percentile(99):6.2f} ms  (the same request answered with no "
+          "scanning: session, CSRF, headers, JSON)")
     print(f"mix        {dict(sorted(verdicts.items()))}")
     print(f"database   {rows} check-ins recorded, tickets let in twice: {doubles}")
     print(f"ceiling    {ceiling:8.0f} Ed25519 verifications/s on one core")
     print(f"cpu        {cpu.describe()}")
+    print(f"per scan   {cpu.per_request(result.requests)}")
+    print(f"per floor  {floor_cpu.per_request(floor_result.requests)}")
+    print(f"budget     {os.cpu_count()} cores at 1,000 verdicts/s allow "
+          f"{os.cpu_count():.2f} ms CPU per verdict in all")
     print("load avg   " + " ".join(f"{value:.2f}" for value in os.getloadavg())
           + f" (1/5/15 min) on {os.cpu_count()} cores")
 
