@@ -164,9 +164,9 @@ class CpuShare:
                 f"{self.clients:.1f} ({share:.0%}), PostgreSQL {self.database:.1f}, "
                 f"the app server and the rest {self.server:.1f}")
 
-    def per_request(self, requests: int) -> str:
-        """The same split in milliseconds of CPU per request."""
-        return (f"{self.machine / requests * 1000:.2f} ms CPU per request: load generator "
+    def per_request(self, requests: int, unit: str = "request") -> str:
+        """The same split in milliseconds of CPU per request (or per `unit`)."""
+        return (f"{self.machine / requests * 1000:.2f} ms CPU per {unit}: load generator "
                 f"{self.clients / requests * 1000:.2f}, PostgreSQL "
                 f"{self.database / requests * 1000:.2f}, the app server and the rest "
                 f"{self.server / requests * 1000:.2f}")

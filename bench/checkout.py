@@ -19,7 +19,9 @@ been received, and counts that time in: the webhooks' work is part of the run.
 Prints completed orders per second (first order placed → last order paid or last webhook
 received, whichever is later), requests per order (in all, and on the purchase path alone: a
 seat someone else took first costs its buyer a retry), how many orders were settled on return
-and how many by their webhook, and the latency from placing to paid. Loopback only.
+and how many by their webhook, the latency from placing to paid, and where the CPU went per
+completed order (load generator, PostgreSQL, the app server with the worker and Redis)
+against the budget of the target rate. Loopback only.
 
     .venv/bin/python -m bench.checkout [--seconds 20] [--clients 8]
 """
@@ -45,7 +47,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import create_engine, text
 
-from bench._server import ROOT, analyze, fresh_database, gunicorn
+from bench._server import ROOT, analyze, cpu_share, fresh_database, gunicorn
 
 SLUG = "bench-checkout"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
@@ -240,16 +242,17 @@ def main() -> None:
     with gunicorn("bench.checkout:bench_app()", env) as base, \
             worker({**env, "PUBLIC_URL": base}, args.queues):
         started = time.time()
-        with multiprocessing.get_context("fork").Pool(args.clients) as pool:
-            parts = pool.map(_client, [(base, cookies[n], seats, args.seconds, n)
-                                       for n in range(args.clients)])
-        placed = time.time()
-        codes = [code for part in parts for code in part[1]]
-        done, hooks = completed(url, codes), webhooks_received(url)
-        while (len(done) < len(codes) or hooks[0] < len(codes)) \
-                and time.time() - placed < args.drain:
-            time.sleep(0.5)
+        with cpu_share() as cpu:
+            with multiprocessing.get_context("fork").Pool(args.clients) as pool:
+                parts = pool.map(_client, [(base, cookies[n], seats, args.seconds, n)
+                                           for n in range(args.clients)])
+            placed = time.time()
+            codes = [code for part in parts for code in part[1]]
             done, hooks = completed(url, codes), webhooks_received(url)
+            while (len(done) < len(codes) or hooks[0] < len(codes)) \
+                    and time.time() - placed < args.drain:
+                time.sleep(0.5)
+                done, hooks = completed(url, codes), webhooks_received(url)
     requests = sum(part[0] for part in parts)
     conflicts = sum(part[2] for part in parts)
     retries = sum(part[4] for part in parts)
@@ -264,6 +267,12 @@ def main() -> None:
             steps.setdefault(step, []).extend(values)
     print("per request      " + "   ".join(
         f"{step[2:]} {1000 * sum(v) / len(v):.0f} ms" for step, v in sorted(steps.items())))
+    if done:
+        print(f"cpu              {cpu.describe()} (the app server's share includes the worker "
+              "and Redis)")
+        print(f"per order        {cpu.per_request(len(done), 'order')}; "
+              f"{os.cpu_count()} cores at 25 orders/s allow {os.cpu_count() / 25 * 1000:.0f} ms "
+              "in all")
 
 
 def report(started: float, placed: float, codes: list[str], done: list[tuple],
