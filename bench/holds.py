@@ -18,7 +18,8 @@ random seat:
 3. for reference, the same INSERT from a separate tiny WSGI app without Flask.
 
 Prints requests/s, p50/p99 latency, conflicts, double holds counted in the database (must be
-0) and the ratio. Loopback only.
+0), where the CPU went per request (load generator, PostgreSQL, the app server) and the
+ratios of rates and of CPU per request. Loopback only.
 
     .venv/bin/python -m bench.holds [--seconds 15] [--clients 16]
 """
@@ -34,7 +35,15 @@ from decimal import Decimal
 import psycopg
 from sqlalchemy import create_engine, text
 
-from bench._server import LoadResult, analyze, fresh_database, gunicorn, run_load
+from bench._server import (
+    CpuShare,
+    LoadResult,
+    analyze,
+    cpu_share,
+    fresh_database,
+    gunicorn,
+    run_load,
+)
 
 SLUG = "bench-hall"
 WARM_UP = 2.0  # seconds of unmeasured load before each measured run
@@ -139,22 +148,25 @@ def double_holds(url: str, table: str, where: str) -> tuple[int, int]:
 
 
 def measure(base: str, load, args, url: str, table: str,
-            where: str) -> tuple[LoadResult, int, int]:
-    """Warm up, then one measured run: (result, double holds, rows added by the run)."""
+            where: str) -> tuple[LoadResult, int, int, CpuShare]:
+    """Warm up, then one measured run: (result, double holds, rows added by the run, where
+    the CPU went)."""
     run_load(base, load, args.clients, WARM_UP)  # templates compiled, pools filled
     before = double_holds(url, table, where)[1]
-    result = run_load(base, load, args.clients, args.seconds, first_seed=1000)
+    with cpu_share() as cpu:
+        result = run_load(base, load, args.clients, args.seconds, first_seed=1000)
     doubles, rows = double_holds(url, table, where)
-    return result, doubles, rows - before
+    return result, doubles, rows - before, cpu
 
 
-def report(name: str, result: LoadResult, doubles: int, rows: int) -> None:
+def report(name: str, result: LoadResult, doubles: int, rows: int, cpu: CpuShare) -> None:
     ok = result.statuses.get(200, 0)
     conflicts = result.statuses.get(409, 0)
     other = {k: v for k, v in result.statuses.items() if k not in (200, 409)}
     print(f"{name:<11} {result.per_second:8.0f} req/s  p50 {result.percentile(50):6.2f} ms  "
           f"p99 {result.percentile(99):6.2f} ms  held {ok:6d}  conflicts {conflicts:6d}  "
           f"other {other or 0}  new rows {rows}  double holds {doubles}")
+    print(f"{'':<11} {cpu.per_request(result.requests)}")
 
 
 def main() -> None:
@@ -177,22 +189,24 @@ def main() -> None:
           "gunicorn -w 2 (sync), PostgreSQL, random seats")
     bare_load = functools.partial(bare_request, first, last, prefix="/bench/bare")
     with gunicorn("bench.holds:bench_app()", env) as base:
-        full, full_doubles, full_new = measure(
+        full, full_doubles, full_new, full_cpu = measure(
             base, functools.partial(full_request, first, last), args, url, "holds",
             f"event_id = {event_id}")
-        bare, bare_doubles, bare_new = measure(base, bare_load, args, url, "bare_holds",
+        bare, bare_doubles, bare_new, bare_cpu = measure(base, bare_load, args, url, "bare_holds",
                                                "event_id = 1")
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute("TRUNCATE bare_holds")
     with gunicorn("bench.bare_holds:app", env) as base:
-        wsgi, wsgi_doubles, wsgi_new = measure(
+        wsgi, wsgi_doubles, wsgi_new, wsgi_cpu = measure(
             base, functools.partial(bare_request, first, last), args, url, "bare_holds",
             "event_id = 1")
-    report("full stack", full, full_doubles, full_new)
-    report("bare insert", bare, bare_doubles, bare_new)
-    report("bare, WSGI", wsgi, wsgi_doubles, wsgi_new)
+    report("full stack", full, full_doubles, full_new, full_cpu)
+    report("bare insert", bare, bare_doubles, bare_new, bare_cpu)
+    report("bare, WSGI", wsgi, wsgi_doubles, wsgi_new, wsgi_cpu)
     print(f"ratio       full stack / bare insert in the same app = "
           f"{full.per_second / bare.per_second:.2f} (target ≥ 0.50)")
+    print(f"cpu ratio   CPU per bare insert / CPU per hold in the same app = "
+          f"{bare_cpu.machine / bare.requests / (full_cpu.machine / full.requests):.2f}")
     print(f"reference   full stack / bare insert from a separate WSGI app without Flask = "
           f"{full.per_second / wsgi.per_second:.2f}")
     print(f"check       answers 200 = new rows in the database: full stack "
