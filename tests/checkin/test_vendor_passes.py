@@ -3,10 +3,14 @@ judged on the application as it is now, and recorded as a vendor check-in."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.extensions import db
 from app.models.checkin import CheckIn, CredentialKind, ScanResult
+from app.models.vendors import ApplicationStatus
+from app.services.checkin import offline_kit
 from app.services.vendors import passes
 from tests.vendors.conftest import market  # noqa: F401 (a shared fixture)
 from tests.vendors.test_passes import assigned
@@ -64,3 +68,42 @@ def test_the_gate_scanner_endpoint_gives_the_vendor_verdict(vendor_pass, client_
     body = response.get_json()
     assert body["holder_name"] == "Bao Stand" and body["ticket_type"] == "Vendor pass"
     assert body["result"] == "wrong_day"  # the event starts in a month: not load-in yet
+
+
+def test_the_scanner_page_judges_a_vendor_pass_instead_of_searching_for_it(vendor_pass,
+                                                                           client_for):
+    _, code, event = vendor_pass
+    response = client_for("gate").post(
+        f"/checkin/{event.slug}/scan", data={"code": code, "nonce": "vendor-page-1",
+                                             "session_id": "", "gate": "Gate 3"},
+        headers={"HX-Request": "true"})
+    assert response.status_code == 200 and "HX-Retarget" not in response.headers
+    page = response.get_data(as_text=True)
+    assert 'id="verdict"' in page and "WRONG DAY" in page and "Bao Stand" in page
+    assert db.session.scalar(db.select(CheckIn.credential_kind)) == CredentialKind.VENDOR
+
+
+def test_the_offline_kit_lists_assigned_vendors_and_the_passes_that_no_longer_admit(
+        vendor_pass, market):  # noqa: F811
+    application, _, event = vendor_pass
+    waiting = market.submitted(preferences=[market.booths[2]], name="Tea Cart")
+    kit = offline_kit(event, None)
+    assert kit["vendors"] == {str(application.id): {
+        "b": application.booth_id, "l": application.booth.label, "n": "Bao Stand"}}
+    assert kit["vendors_revoked"] == [waiting.id]
+
+    application.status = ApplicationStatus.WITHDRAWN
+    db.session.commit()
+    kit = offline_kit(event, None)
+    assert kit["vendors"] == {} and kit["vendors_revoked"] == sorted([application.id, waiting.id])
+
+
+def test_the_scanner_reads_vendor_passes_as_they_are_signed(vendor_pass):
+    """The gate page's script checks vendor passes offline with its own copy of the pass's
+    signing context and length: they must be the ones passes are signed with."""
+    _, code, _ = vendor_pass
+    script = (Path(__file__).parents[2] / "app/static/js/scanner.js").read_text()
+    context = passes.KIND.context.decode().replace("\x00", "\\u0000")
+    assert f'VENDOR_CONTEXT = new TextEncoder().encode("{context}")' in script
+    assert f"VENDOR_CODE_LENGTH = {len(code)};" in script
+    assert f"VENDOR_PAYLOAD = {passes.KIND.layout.size};" in script

@@ -1,16 +1,24 @@
 """Gate staff at phone width: a valid code, the same code again, then a scan while the
-network is down, uploaded when it is back and shown on the organizer's check-in screen."""
+network is down, uploaded when it is back and shown on the organizer's check-in screen; and a
+vendor's pass, online and offline."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Role
-from app.models.checkin import EventGateAssignment
+from app.models.checkin import CheckIn, CredentialKind, EventGateAssignment, ScanResult
+from app.models.types import utcnow
+from app.services.vendors import passes
 from tests.checkin.conftest import tickets_of
 from tests.e2e.conftest import PHONE
 from tests.tickets.conftest import Holder, make_order  # noqa: F401 (a shared fixture)
+from tests.vendors.conftest import market  # noqa: F401 (a shared fixture)
+from tests.vendors.test_passes import assigned
 
 
 def _scan(page, code: str) -> str:
@@ -81,3 +89,40 @@ def test_gate_staff_scans_online_then_offline(make_order, make_user, make_member
     expect(desk.get_by_text("Hal Helper can no longer scan at this event's gates.")
            ).to_be_visible()
     assert desk.js_errors == []
+
+
+def test_a_vendor_pass_admits_online_and_offline(market, new_page, login_page,  # noqa: F811
+                                                 screenshot):
+    application = assigned(market, booth_index=1)
+    event = market.event  # load-in is on: the event runs today
+    event.starts_at = utcnow() - timedelta(hours=1)
+    event.ends_at = utcnow() + timedelta(hours=5)
+    db.session.commit()
+    code = passes.vendor_code(application)
+    booth = f"Booth {application.booth.label}"
+
+    page = new_page(PHONE, 844)
+    login_page(page, market.world.users["gate"])
+    page.goto(f"/checkin/{event.slug}")
+    page.wait_for_selector("#scanner[data-kit='ready']")
+    assert _scan(page, code) == "VALID"
+    assert "Bao Stand" in page.locator("#verdict").inner_text()
+    assert f"Vendor pass · {booth}" in page.locator("#verdict").inner_text()
+    screenshot(page, "vendor-online-valid")
+
+    page.context.set_offline(True)
+    page.wait_for_selector(".net-offline")
+    assert _scan(page, code) == "VALID"  # vendors come and go: no ALREADY IN
+    verdict = page.locator("#verdict").inner_text()
+    assert "Bao Stand" in verdict and f"Vendor pass · {booth}" in verdict and "offline" in verdict
+    screenshot(page, "vendor-offline-valid")
+    assert _scan(page, code[:10] + ("A" if code[10] != "A" else "B") + code[11:]) == "UNKNOWN"
+    assert "Not a valid vendor pass" in page.locator("#verdict").inner_text()
+
+    page.context.set_offline(False)
+    page.wait_for_selector("#offline-queue:has-text('Uploaded')")
+    assert page.js_errors == []
+    kinds = db.session.execute(select(CheckIn.credential_kind, CheckIn.result)
+                               .order_by(CheckIn.id)).all()
+    assert kinds == [(CredentialKind.VENDOR, ScanResult.VALID)] * 2 + [
+        (CredentialKind.VENDOR, ScanResult.UNKNOWN)]

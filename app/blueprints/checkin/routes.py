@@ -37,6 +37,7 @@ from app.services.checkin import (
     verdict_of,
 )
 from app.services.checkin.gate import GateScan, NotAllowed, NotSignedIn, scan_at_gate
+from app.services.checkin.vendor_passes import looks_like_vendor_pass
 from app.services.checkin.verify import looks_like_code
 from app.services.errors import DomainError
 from app.web import db_int, is_htmx, no_change, render_page_or_block
@@ -175,7 +176,7 @@ def _scan_json(event_slug: str):
 @gate_access_required
 def _scan_form(event):
     text = request.form.get("code", "").strip()
-    if not looks_like_code(text) and not _wants_json():
+    if not (looks_like_code(text) or looks_like_vendor_pass(text)) and not _wants_json():
         return _search_answer(event, text)
     verdict = scan_code(text, _scan_input(event))
     db.session.commit()

@@ -1,7 +1,9 @@
 """What a gate device keeps for working offline, and the upload of its offline scans.
 
 The offline kit holds the organization's public keys, the revocation list (ticket ids and
-current revisions: no personal data) and an encrypted roster. Each roster record (holder
+current revisions: no personal data), an encrypted roster, and the event's vendors: each
+assigned application's booth and business name (a trader's public name, as on the floor
+plan), and the applications whose passes no longer admit. Each roster record (holder
 name, ticket type, seat) is sealed with AES-256-GCM under a key derived by HKDF-SHA256 from
 that ticket's own secret, which only its QR code carries (`signing`: bytes 21–36 of the
 payload). The record is filed under an index derived from the same secret, so the roster
@@ -29,6 +31,7 @@ from app.models.orders import Order, OrderStatus
 from app.models.seating import Seat, TicketType
 from app.models.tickets import Ticket, TicketStatus
 from app.models.types import utcnow
+from app.models.vendors import ApplicationStatus, Booth, BoothApplication, VendorProfile
 from app.services.checkin.scan import ScanInput, scan_code
 from app.services.errors import DomainError
 from app.services.tickets import keys
@@ -103,11 +106,31 @@ def _inside(event_id: int, session_id: int | None) -> list[str]:
     return sorted({roster_material(bytes.fromhex(secret), event_id)[0] for (secret,) in rows})
 
 
+def _vendors(event_id: int) -> tuple[dict[str, dict], list[int]]:
+    """({application id: booth id "b", booth label "l", business name "n"} of the assigned
+    applications, the ids of the others): a vendor pass admits only while its application
+    is assigned to the booth it names (`app.services.checkin.vendor_passes`)."""
+    rows = db.session.execute(
+        select(BoothApplication.id, BoothApplication.status, BoothApplication.booth_id,
+               Booth.label, VendorProfile.business_name)
+        .join(VendorProfile, VendorProfile.id == BoothApplication.profile_id)
+        .outerjoin(Booth, Booth.id == BoothApplication.booth_id)
+        .where(BoothApplication.event_id == event_id))
+    assigned, others = {}, []
+    for application_id, status, booth_id, label, name in rows:
+        if status == ApplicationStatus.ASSIGNED and booth_id is not None:
+            assigned[str(application_id)] = {"b": booth_id, "l": label, "n": name}
+        else:
+            others.append(application_id)
+    return assigned, sorted(others)
+
+
 def offline_kit(event: Event, session_id: int | None) -> dict:
     """Everything a gate device caches to judge codes of `event` without the network."""
     revoked, revisions = _revocations(event.id)
     reentry = db.session.get(CheckinSettings, event.id)
     allow_reentry = bool(reentry and reentry.allow_reentry)
+    vendors, vendors_revoked = _vendors(event.id)
     return {
         "event_id": event.id, "session_id": session_id,
         "generated_at": utcnow().isoformat(), "allow_reentry": allow_reentry,
@@ -116,6 +139,7 @@ def offline_kit(event: Event, session_id: int | None) -> dict:
         "revoked": revoked, "revisions": revisions,
         "inside": [] if allow_reentry else _inside(event.id, session_id),
         "roster": _roster(event.id), "salt": ROSTER_SALT.decode(),
+        "vendors": vendors, "vendors_revoked": vendors_revoked,
     }
 
 

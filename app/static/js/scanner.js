@@ -8,7 +8,9 @@
 //   Offline, codes are verified here with WebCrypto Ed25519, each roster record is found and
 //   decrypted with a key derived (HKDF-SHA256) from the ticket's own secret in the QR code,
 //   local entries stop a second entry on this phone, and scans are queued and uploaded with
-//   their nonces when the network is back. See app/services/checkin/offline.py.
+//   their nonces when the network is back. Vendor passes are verified the same way (their own
+//   signing context) and judged on the kit's list of assigned vendors; they admit on every
+//   scan, as online. See app/services/checkin/offline.py.
 (function () {
   "use strict";
 
@@ -24,6 +26,9 @@
   var CONTEXT = new TextEncoder().encode("marquee/ticket/v1\u0000");
   var CODE_LENGTH = 148;
   var PAYLOAD = 47;
+  var VENDOR_CONTEXT = new TextEncoder().encode("marquee/vendor/v1\u0000");
+  var VENDOR_CODE_LENGTH = 119;
+  var VENDOR_PAYLOAD = 25;
   var LABELS = {valid: "VALID", already_in: "ALREADY IN", wrong_day: "WRONG DAY",
     revoked: "REVOKED", not_paid: "NOT PAID", unknown: "UNKNOWN", exit: "EXIT",
     not_inside: "NOT INSIDE"};
@@ -149,10 +154,20 @@
       ticketId: view.getUint32(5), eventId: view.getUint32(9), secret: payload.slice(21, 37),
       validFrom: view.getUint32(37), validUntil: view.getUint32(41), revision: view.getUint16(45)};
   }
-  function verifySignature(publicKey, claims) {
+  // A vendor pass: version 1 · key id · application id · event id · booth id · from · until.
+  function vendorFields(code) {
+    var bytes = code.length === VENDOR_CODE_LENGTH ? fromBase64Url(code) : null;
+    if (!bytes || bytes.length !== VENDOR_PAYLOAD + 64 || bytes[0] !== 1) { return null; }
+    var payload = bytes.slice(0, VENDOR_PAYLOAD);
+    var view = new DataView(payload.buffer);
+    return {payload: payload, signature: bytes.slice(VENDOR_PAYLOAD), keyId: view.getUint32(1),
+      applicationId: view.getUint32(5), eventId: view.getUint32(9), boothId: view.getUint32(13),
+      validFrom: view.getUint32(17), validUntil: view.getUint32(21)};
+  }
+  function verifySignature(publicKey, claims, context) {
     return crypto.subtle.importKey("raw", fromBase64Url(publicKey), {name: "Ed25519"}, false, ["verify"])
       .then(function (key) {
-        return crypto.subtle.verify({name: "Ed25519"}, key, claims.signature, concat(CONTEXT, claims.payload));
+        return crypto.subtle.verify({name: "Ed25519"}, key, claims.signature, concat(context, claims.payload));
       }).catch(function () { return false; });
   }
   function rosterMaterial(secret, salt) {
@@ -180,7 +195,7 @@
     if (!claims) { return refusal("unknown", scan.code.length === CODE_LENGTH ? "Not a valid ticket code" : "Search needs the network"); }
     var publicKey = kit.keys[String(claims.keyId)];
     if (!publicKey) { return refusal("unknown", "Not one of this organizer's tickets"); }
-    return verifySignature(publicKey, claims).then(function (ok) {
+    return verifySignature(publicKey, claims, CONTEXT).then(function (ok) {
       if (!ok) { return {result: "unknown", detail: "Not a valid ticket code"}; }
       if (claims.eventId !== eventId) { return {result: "unknown", detail: "A ticket for another event"}; }
       if (kit.revoked.indexOf(claims.ticketId) >= 0) { return {result: "revoked", detail: "This ticket was cancelled"}; }
@@ -191,6 +206,29 @@
       return rosterMaterial(claims.secret, kit.salt).then(function (material) {
         return judgeEntry(scan, kit, inside, material);
       });
+    });
+  }
+
+  // As app/services/checkin/vendor_passes.py judges it: no ALREADY IN (vendors come and go).
+  function verifyVendorLocally(claims, kit) {
+    if (!kit) { return refusal("unknown", "No offline data on this phone yet: connect once"); }
+    var publicKey = kit.keys[String(claims.keyId)];
+    if (!publicKey) { return refusal("unknown", "Not one of this organizer's vendor passes"); }
+    return verifySignature(publicKey, claims, VENDOR_CONTEXT).then(function (ok) {
+      if (!ok) { return {result: "unknown", detail: "Not a valid vendor pass"}; }
+      if (claims.eventId !== eventId) { return {result: "unknown", detail: "A vendor pass for another event"}; }
+      var vendor = (kit.vendors || {})[String(claims.applicationId)];
+      var who = {holder_name: vendor ? vendor.n : "", ticket_type: "Vendor pass", seat: vendor ? "Booth " + vendor.l : ""};
+      if ((kit.vendors_revoked || []).indexOf(claims.applicationId) >= 0) {
+        return Object.assign({result: "revoked", detail: "This vendor's application is no longer assigned"}, who);
+      }
+      if (vendor && vendor.b !== claims.boothId) {
+        return Object.assign({result: "revoked", detail: "Replaced by a newer pass (booth changed)"}, who);
+      }
+      var now = Date.now() / 1000;
+      if (now < claims.validFrom || now > claims.validUntil) { return Object.assign({result: "wrong_day", detail: "Outside the pass's days"}, who); }
+      return Object.assign({result: "valid", detail: vendor ? "Vendor: load-in and trading"
+        : "Vendor: not on this phone's list yet (assigned since it went offline?)"}, who);
     });
   }
 
@@ -214,14 +252,16 @@
 
   function judgeOffline(scan) {
     if (!scan) { return; }
-    if (scan.code.length !== CODE_LENGTH) {
+    var vendor = vendorFields(scan.code);
+    if (scan.code.length !== CODE_LENGTH && !vendor) {
       showVerdict({result: "unknown", detail: "Offline: searching by name or order code needs the network"});
       beep(false); ready(); return;
     }
     Promise.all([load(kitKey), load(insideKey)]).then(function (loaded) {
       var inside = loaded[1] || {};
-      return verifyLocally(scan, loaded[0], inside).then(function (verdict) {
-        if (verdict.result === "valid") { inside[verdict.index] = {at: clock(), gate: gate || "this phone"}; }
+      var judged = vendor ? verifyVendorLocally(vendor, loaded[0]) : verifyLocally(scan, loaded[0], inside);
+      return judged.then(function (verdict) {
+        if (verdict.result === "valid" && verdict.index) { inside[verdict.index] = {at: clock(), gate: gate || "this phone"}; }
         if (verdict.result === "exit") { delete inside[verdict.index]; }
         showVerdict(verdict);
         beep(verdict.result === "valid" || verdict.result === "exit");
@@ -264,7 +304,8 @@
     paragraph(box, "verdict-label", LABELS[verdict.result]);
     paragraph(box, "verdict-detail", verdict.detail);
     paragraph(box, "verdict-holder", verdict.holder_name);
-    paragraph(box, "verdict-ticket", verdict.ticket_type ? verdict.ticket_type + (verdict.seat ? " · Seat " + verdict.seat : "") : "");
+    var place = verdict.seat && verdict.seat.indexOf("Booth ") !== 0 ? "Seat " + verdict.seat : verdict.seat;  // a vendor's booth names itself
+    paragraph(box, "verdict-ticket", verdict.ticket_type ? verdict.ticket_type + (place ? " · " + place : "") : "");
     paragraph(box, "verdict-offline-note", "Checked on this phone (offline): will upload when back online");
     old.replaceWith(box);
   }
