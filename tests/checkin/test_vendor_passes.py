@@ -10,7 +10,7 @@ import pytest
 from app.extensions import db
 from app.models.checkin import CheckIn, CredentialKind, ScanResult
 from app.models.vendors import ApplicationStatus
-from app.services.checkin import offline_kit
+from app.services.checkin import offline_kit, stats
 from app.services.vendors import passes
 from tests.vendors.conftest import market  # noqa: F401 (a shared fixture)
 from tests.vendors.test_passes import assigned
@@ -107,3 +107,12 @@ def test_the_scanner_reads_vendor_passes_as_they_are_signed(vendor_pass):
     assert f'VENDOR_CONTEXT = new TextEncoder().encode("{context}")' in script
     assert f"VENDOR_CODE_LENGTH = {len(code)};" in script
     assert f"VENDOR_PAYLOAD = {passes.KIND.layout.size};" in script
+
+
+def test_vendor_passes_are_counted_apart_from_the_people_inside(vendor_pass, scan):
+    _, code, event = vendor_pass
+    for _ in range(3):  # a trader going back and forth to the van
+        scan(code, event, scanned_at=event.starts_at)
+    scan(code, event)  # too early: refused
+    (count,) = stats.gate_counts(event)
+    assert (count.entered, count.exited, count.vendor_scans, count.refused) == (0, 0, 3, 1)

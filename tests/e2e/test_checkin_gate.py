@@ -105,6 +105,7 @@ def test_a_vendor_pass_admits_online_and_offline(market, new_page, login_page,  
     login_page(page, market.world.users["gate"])
     page.goto(f"/checkin/{event.slug}")
     page.wait_for_selector("#scanner[data-kit='ready']")
+    expect(page.locator("#net-status")).to_contain_text("offline data ready (0 tickets, 1 vendor)")
     assert _scan(page, code) == "VALID"
     assert "Bao Stand" in page.locator("#verdict").inner_text()
     assert f"Vendor pass · {booth}" in page.locator("#verdict").inner_text()
@@ -121,7 +122,16 @@ def test_a_vendor_pass_admits_online_and_offline(market, new_page, login_page,  
 
     page.context.set_offline(False)
     page.wait_for_selector("#offline-queue:has-text('Uploaded')")
+    expect(page.locator(".counts-total")).to_have_text("0 in of 0 tickets · 2 vendor passes let in")
+    screenshot(page, "vendor-counts")
     assert page.js_errors == []
+    desk = new_page(PHONE, 844)
+    login_page(desk, market.organizer)
+    desk.goto(f"/orgs/{market.org.slug}/events/{event.slug}/checkin")
+    expect(desk.locator(".stat-row")).to_contain_text("2 vendor passes let in")
+    assert "Vendor pass" in desk.locator("#recent-scans").inner_text()
+    screenshot(desk, "vendor-organizer")
+    assert desk.js_errors == []
     kinds = db.session.execute(select(CheckIn.credential_kind, CheckIn.result)
                                .order_by(CheckIn.id)).all()
     assert kinds == [(CredentialKind.VENDOR, ScanResult.VALID)] * 2 + [

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 
 from app.extensions import db
-from app.models.checkin import CheckIn, ScanResult
+from app.models.checkin import CheckIn, CredentialKind, ScanResult
 from app.models.events import Event, EventSession
 from app.models.orders import Order, OrderStatus
 from app.models.tickets import Ticket, TicketStatus
@@ -15,11 +15,16 @@ from app.models.tickets import Ticket, TicketStatus
 
 @dataclass(frozen=True)
 class GateCount:
+    """One session and gate: tickets' entries and exits (a ticket holder is counted once
+    inside), vendor passes admitted (vendors come and go: every scan admits, so these are
+    scans, not people), and refusals of either."""
+
     session: str
     gate: str
     entered: int
     exited: int
     refused: int
+    vendor_scans: int = 0
 
 
 def checkin_version(event_id: int) -> int:
@@ -29,18 +34,24 @@ def checkin_version(event_id: int) -> int:
 
 
 def gate_counts(event: Event) -> list[GateCount]:
-    """Entries, exits and refusals per session and gate."""
-    entered = func.sum(case((CheckIn.result == ScanResult.VALID, 1), else_=0))
-    exited = func.sum(case((CheckIn.result == ScanResult.EXIT, 1), else_=0))
-    refused = func.sum(case((CheckIn.result.not_in([ScanResult.VALID, ScanResult.EXIT]), 1),
-                            else_=0))
+    """Entries, exits, refusals and vendor passes admitted, per session and gate."""
+    ticket = CheckIn.credential_kind == CredentialKind.TICKET
+
+    def count(*conditions):
+        return func.sum(case((and_(*conditions), 1), else_=0))
+
     rows = db.session.execute(
-        select(EventSession.name, CheckIn.gate, entered, exited, refused)
+        select(EventSession.name, CheckIn.gate,
+               count(ticket, CheckIn.result == ScanResult.VALID),
+               count(ticket, CheckIn.result == ScanResult.EXIT),
+               count(CheckIn.result.not_in([ScanResult.VALID, ScanResult.EXIT])),
+               count(CheckIn.credential_kind == CredentialKind.VENDOR,
+                     CheckIn.result == ScanResult.VALID))
         .outerjoin(EventSession, EventSession.id == CheckIn.session_id)
         .where(CheckIn.event_id == event.id)
         .group_by(EventSession.name, CheckIn.gate).order_by(EventSession.name, CheckIn.gate))
     return [GateCount(session or "Whole event", gate or "(no gate name)", int(a), int(b),
-                      int(c)) for session, gate, a, b, c in rows]
+                      int(c), int(d)) for session, gate, a, b, c, d in rows]
 
 
 def tickets_sold(event_id: int) -> int:

@@ -34,6 +34,7 @@
     not_inside: "NOT INSIDE"};
   var requestFailed = false;
   var kitSize = null;  // tickets in the offline roster, once downloaded
+  var kitVendors = 0;  // vendors in the offline kit
   var pending = null;  // the scan being sent: {code, nonce}
   var kitKey = "kit:" + eventId + ":" + sessionId;
   var insideKey = "inside:" + eventId + ":" + sessionId;
@@ -377,6 +378,7 @@
       }).then(function (kit) {
         return save(kitKey, kit).then(function () {
           kitSize = Object.keys(kit.roster).length;
+          kitVendors = Object.keys(kit.vendors || {}).length;
           root.dataset.kit = "ready";
           setOffline(requestFailed);
         });
@@ -388,7 +390,8 @@
   function setOffline(failed) {
     requestFailed = failed;
     var off = offline();
-    var ready = kitSize === null ? "" : " · offline data ready (" + kitSize + " tickets)";
+    var ready = kitSize === null ? "" : " · offline data ready (" + kitSize + " tickets" +
+      (kitVendors ? ", " + kitVendors + (kitVendors === 1 ? " vendor" : " vendors") : "") + ")";
     netStatus.textContent = off ? "OFFLINE · scans are checked on this phone and uploaded later" : "Online" + ready;
     netStatus.className = "net-status " + (off ? "net-offline" : "net-online");
   }
