@@ -165,4 +165,13 @@ def test_vendor_applies_is_approved_pays_and_gets_a_scannable_pass(
     application = db.session.get(BoothApplication, claims.application_id)
     assert application.profile.business_name == "Bao & Tea Stand"
     assert (claims.event_id, claims.booth_id) == (fair.event.id, fair.booths[1].id)
+
+    both_widths(page, screenshot, "vendor-assigned")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile(r"Invoice INV-\d+ for the booth fee")).click()
+    invoice = tmp_path / "invoice.pdf"
+    download.value.save_as(invoice)
+    text = pdf_text(invoice.read_bytes())
+    assert "Booth A2" in text and "Bao & Tea Stand" in text and "Riverside Markets" in text
+    pdf_pages_png(invoice, tmp_path, resolution=80)[0].replace(output_dir / "invoice-page1.png")
     assert not page.js_errors and not staff.js_errors

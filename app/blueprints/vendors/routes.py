@@ -20,6 +20,7 @@ from app.services import payments
 from app.services.errors import DomainError
 from app.services.events import visible_event
 from app.services.orders.checkout import available_methods
+from app.services.tickets.invoices import invoice_for_order
 from app.services.vendors import (
     applications,
     assignment,
@@ -231,7 +232,8 @@ def _application_page(application, status: int = 200, error: str = ""):
         ONE, "status", status=status, application=application, label=applications.LABELS,
         offer=waitlist.open_offer(application), vendor_pass=passes.pass_for(application),
         methods=available_methods(application.event, fee), error=error,
-        settings=floorplan.settings_for(application.event))
+        settings=floorplan.settings_for(application.event),
+        invoice=invoice_for_order(application.order_id) if application.order_id else None)
 
 
 @bp.get("/vendor/applications/<int:application_id>")

@@ -99,12 +99,17 @@ class InvoiceView:
     event_date: str
     lines: list[InvoiceLine]
     total: str
+    item_heading: str = "Ticket"
+    holder_heading: str = "Attendee"
 
 
 def invoice_view(invoice: Invoice) -> InvoiceView:
-    """The invoice as printed: its snapshot values and the order's lines."""
+    """The invoice as printed: its snapshot values and the order's lines (a booth fee, which
+    has no lines, is one line: the booth and the vendor)."""
     order, currency = invoice.order, invoice.currency
     event = order.event
+    if not order.lines:
+        return _booth_fee_invoice(invoice, order, event)
     return InvoiceView(
         number=invoice.display_number,
         issued=local_time(invoice.issued_at, event.timezone, "d MMMM y"),
@@ -114,4 +119,31 @@ def invoice_view(invoice: Invoice) -> InvoiceView:
         lines=[InvoiceLine(line.description, line.attendee_name,
                            money(Decimal(line.price), currency)) for line in order.lines],
         total=money(Decimal(invoice.total), currency),
+    )
+
+
+def _booth_fee_invoice(invoice: Invoice, order, event) -> InvoiceView:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.vendors import BoothApplication
+
+    application = db.session.scalar(select(BoothApplication).where(
+        BoothApplication.order_id == order.id))
+    lines = []
+    if application is not None:
+        booth_type = application.booth_type
+        booth = f"Booth {application.booth.label} · " if application.booth else ""
+        size = f" ({booth_type.size})" if booth_type.size else ""
+        lines.append(InvoiceLine(f"{booth}{booth_type.name}{size}",
+                                 application.profile.business_name,
+                                 money(Decimal(invoice.total), invoice.currency)))
+    return InvoiceView(
+        number=invoice.display_number,
+        issued=local_time(invoice.issued_at, event.timezone, "d MMMM y"),
+        seller=invoice.seller_name, buyer_name=invoice.buyer_name,
+        buyer_email=invoice.buyer_email, order_code=order.code, event_title=event.title,
+        event_date=local_time(event.starts_at, event.timezone, "EEEE d MMMM y, HH:mm"),
+        lines=lines, total=money(Decimal(invoice.total), invoice.currency),
+        item_heading="Booth fee", holder_heading="Vendor",
     )

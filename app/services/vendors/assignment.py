@@ -27,6 +27,7 @@ from app.services.orders.checkout import available_methods
 from app.services.orders.codes import new_order_code
 from app.services.orders.errors import PaymentMethodUnavailable
 from app.services.orders.payment_state import mark_paid
+from app.services.tickets.invoices import issue_invoice
 from app.services.vendors import applications, floorplan
 from app.services.vendors.errors import BoothTaken, InvalidTransition
 
@@ -101,9 +102,10 @@ def place_booth_order(application: BoothApplication, buyer: User, method: str,
 
 @hooks.on_paid
 def booth_order_paid(order: Order) -> None:
-    """Orders hook: a paid booth fee assigns the held booth, or the first free one of the
-    vendor's preferences (then of their type); with none free the application waits as
-    paid for the organizer. The vendor pass is asked for once a booth is assigned."""
+    """Orders hook: a paid booth fee gets its invoice and assigns the held booth, or the first
+    free one of the vendor's preferences (then of their type); with none free the
+    application waits as paid for the organizer. The vendor pass is asked for once a booth
+    is assigned."""
     if order.lines:  # a ticket order; a booth fee has no lines
         return
     application = db.session.scalar(select(BoothApplication).where(
@@ -112,6 +114,7 @@ def booth_order_paid(order: Order) -> None:
         return
     applications.transition(application, S.PAID, None,
                             f"We received {order.total} {order.currency}.")
+    issue_invoice(order)  # numbered now, in the transaction that marks it paid
     assign_after_payment(application)
 
 
