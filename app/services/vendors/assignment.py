@@ -114,8 +114,10 @@ def booth_order_paid(order: Order) -> None:
         return
     applications.transition(application, S.PAID, None,
                             f"We received {order.total} {order.currency}.")
-    issue_invoice(order)  # numbered now, in the transaction that marks it paid
     assign_after_payment(application)
+    # Numbered in the transaction that marks the fee paid, and last: the number takes the
+    # organization's counter lock until commit, which the booth's own guard must not wait on.
+    issue_invoice(order)
 
 
 def assign_after_payment(application: BoothApplication) -> bool:
