@@ -19,7 +19,6 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app import sql_batches
 from app.extensions import db
@@ -44,6 +43,7 @@ from app.services.checkin.verify import (
     verify_signature,
 )
 from app.sql_batches import statement
+from app.upserts import insert_for
 
 LABELS = {
     ScanResult.VALID: "VALID", ScanResult.ALREADY_IN: "ALREADY IN",
@@ -289,10 +289,9 @@ def _already_in(scan: ScanInput, gate: str | None, entered_at: datetime | None) 
 @statement("checkin_insert")
 def _checkin_insert(dialect: str):
     """`INSERT … ON CONFLICT DO NOTHING RETURNING id` into checkins, every column bound."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = CheckIn.__table__
     values = {c.name: bindparam(c.name, type_=c.type) for c in table.c if c.name != "id"}
-    return insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
+    return insert_for(dialect)(table).values(values).on_conflict_do_nothing().returning(table.c.id)
 
 
 def _insert(values: dict) -> int | None:

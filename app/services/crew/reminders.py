@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models import Event
@@ -16,6 +15,7 @@ from app.models.crew import AssignmentStatus, CrewAssignment, CrewReminder, Shif
 from app.models.types import utcnow
 from app.services.crew import roles
 from app.services.crew.notify import send_assignment_email
+from app.upserts import session_insert
 
 FIRST = timedelta(hours=24)
 UNANSWERED_AFTER = timedelta(hours=48)
@@ -23,9 +23,7 @@ UNANSWERED_AFTER = timedelta(hours=48)
 
 def _claim(assignment_id: int, kind: str) -> bool:
     """Record that `kind` was sent for the assignment; False if it already was."""
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(CrewReminder).values(
+    result = db.session.execute(session_insert()(CrewReminder).values(
         assignment_id=assignment_id, kind=kind, sent_at=utcnow()).on_conflict_do_nothing()
         .returning(CrewReminder.id))
     return result.first() is not None

@@ -17,14 +17,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from app.extensions import db
 from app.models.orders import ProviderEvent
 from app.models.types import utcnow
 from app.services import payments
 from app.services.orders import payment_state
 from app.services.payments import InvalidCallback, ProviderEventData
+from app.upserts import session_insert
 
 
 def receive_webhook(provider_name: str, raw_body: bytes, headers: Mapping[str, str],
@@ -45,9 +44,7 @@ def first_delivery(data: ProviderEventData) -> bool:
     `INSERT … ON CONFLICT DO NOTHING`: a concurrent second delivery waits for the first's
     transaction and then inserts nothing."""
     table = ProviderEvent.__table__
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    stmt = (insert(table).values(provider=data.provider, event_id=data.event_id,
+    stmt = (session_insert()(table).values(provider=data.provider, event_id=data.event_id,
                                  payload=data.raw, received_at=utcnow())
             .on_conflict_do_nothing().returning(table.c.id))
     return db.session.execute(stmt).first() is not None

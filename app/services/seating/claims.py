@@ -24,14 +24,12 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.extensions import db
 from app.models.events import Event, EventStatus
 from app.models.seating import EventSeating, Hold, HoldStatus, Seat, SeatChange, TicketType
 from app.models.types import UTCDateTime
 from app.sql_batches import among, statement
+from app.upserts import insert_for
 
 HOLDS = Hold.__table__
 SEATS = Seat.__table__
@@ -43,12 +41,6 @@ RETURNED = (HOLDS.c.id, HOLDS.c.seat_id, HOLDS.c.cart_id, HOLDS.c.status, HOLDS.
 CART_LOCKS = 7301  # the advisory lock namespace of carts (the first of the two keys)
 COLUMNS = ("event_id", "seat_id", "ticket_type_id", "quantity", "cart_id", "user_id", "status",
            "expires_at", "created_at")
-
-
-def upsert_insert():
-    """The dialect's INSERT that supports ON CONFLICT (PostgreSQL and SQLite)."""
-    name = db.session.get_bind().dialect.name
-    return pg_insert if name == "postgresql" else sqlite_insert
 
 
 def on_conflict(insert_stmt, now):
@@ -124,7 +116,7 @@ def SEAT_CLAIM(dialect: str):
                _facts_hold())
         .order_by(s.id)  # every claim takes seats in one order: racing claims never deadlock
     )
-    insert_stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(HOLDS)
+    insert_stmt = insert_for(dialect)(HOLDS)
     return on_conflict(insert_stmt.from_select(COLUMNS, source),
                        bindparam("now", type_=UTCDateTime()))
 

@@ -42,7 +42,6 @@ from app.services.seating.claims import (
     SEAT_CHANGE_LOG,
     SEAT_CLAIM,
     on_conflict,
-    upsert_insert,
 )
 from app.services.seating.errors import (
     HoldExpired,
@@ -67,6 +66,7 @@ from app.services.seating.views import (
     LiveView,
     SeatingSettings,
 )
+from app.upserts import session_insert
 
 ACTIVE = (HoldStatus.HELD, HoldStatus.ORDERED)
 CANCELLED = "This event is cancelled: its seats are not on sale."
@@ -147,7 +147,7 @@ def seats_for_sale(event_id: int, seat_map_id: int, seat_ids: Iterable[int],
 
 def claim(event_id: int, rows: list[dict], now: datetime) -> list[HeldSeat]:
     """Insert claims; a seat whose claim expired is taken over, a live claim is left alone."""
-    stmt = on_conflict(upsert_insert()(HOLDS).values(rows), now)
+    stmt = on_conflict(session_insert()(HOLDS).values(rows), now)
     return [HeldSeat(*row) for row in db.session.execute(stmt)]
 
 

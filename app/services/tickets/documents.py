@@ -19,7 +19,6 @@ from pathlib import Path
 
 from flask import current_app, render_template
 from sqlalchemy import and_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db, jobs
 from app.models.orders import Order
@@ -33,6 +32,7 @@ from app.models.tickets import (
 )
 from app.models.types import utcnow
 from app.services.tickets import views
+from app.upserts import session_insert
 
 JOBS = {
     DocumentKind.TICKET_PDF: "app.jobs_documents.render_ticket_pdf",
@@ -62,7 +62,7 @@ def request_document(kind: DocumentKind, subject_id: int, order_id: int,
     """
     table = TicketDocument.__table__
     job_id = f"{kind.value}-{subject_id}-r{revision}"
-    stmt = _upsert()(table).values(kind=kind, subject_id=subject_id, order_id=order_id,
+    stmt = session_insert()(table).values(kind=kind, subject_id=subject_id, order_id=order_id,
                                    revision=revision, status=DocumentStatus.PENDING,
                                    error=None, requested_at=utcnow(), job_id=job_id)
     taken = {name: getattr(stmt.excluded, name)
@@ -85,11 +85,6 @@ def _locked_row(kind: DocumentKind, subject_id: int) -> TicketDocument | None:
                                      TicketDocument.subject_id == subject_id)
         .with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
-
-
-def _upsert():
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else \
-        sqlite.insert
 
 
 def sweep_pending(older_than_seconds: int = 300, limit: int = 200) -> int:

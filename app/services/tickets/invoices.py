@@ -10,7 +10,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from app.extensions import db
 from app.models.accounts import Organization
@@ -19,6 +18,7 @@ from app.models.orders import Order
 from app.models.tickets import DocumentKind, Invoice, InvoiceCounter
 from app.models.types import utcnow
 from app.services.tickets import documents
+from app.upserts import session_insert
 
 
 def invoice_for_order(order_id: int) -> Invoice | None:
@@ -52,9 +52,7 @@ def next_invoice_number(organization_id: int) -> int:
     """Take the organization's next invoice number (locks its counter until commit): one
     upsert, which creates the counter at 1 or adds one under the row's lock."""
     table = InvoiceCounter.__table__
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
-    stmt = insert(table).values(organization_id=organization_id, last_number=1)
+    stmt = session_insert()(table).values(organization_id=organization_id, last_number=1)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c.organization_id],
                                       set_={"last_number": table.c.last_number + 1})
     return db.session.execute(stmt.returning(table.c.last_number)).scalar_one()
