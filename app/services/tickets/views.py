@@ -99,8 +99,8 @@ class InvoiceView:
     event_date: str
     lines: list[InvoiceLine]
     total: str
-    item_heading: str = "Ticket"
-    holder_heading: str = "Attendee"
+    item_heading: str
+    holder_heading: str
 
 
 def invoice_view(invoice: Invoice) -> InvoiceView:
@@ -108,42 +108,36 @@ def invoice_view(invoice: Invoice) -> InvoiceView:
     has no lines, is one line: the booth and the vendor)."""
     order, currency = invoice.order, invoice.currency
     event = order.event
-    if not order.lines:
-        return _booth_fee_invoice(invoice, order, event)
+    if order.lines:
+        lines = [InvoiceLine(line.description, line.attendee_name,
+                             money(Decimal(line.price), currency)) for line in order.lines]
+        headings = ("Ticket", "Attendee")
+    else:
+        lines, headings = _booth_fee_lines(invoice), ("Booth fee", "Vendor")
     return InvoiceView(
         number=invoice.display_number,
         issued=local_time(invoice.issued_at, event.timezone, "d MMMM y"),
         seller=invoice.seller_name, buyer_name=invoice.buyer_name,
         buyer_email=invoice.buyer_email, order_code=order.code, event_title=event.title,
         event_date=local_time(event.starts_at, event.timezone, "EEEE d MMMM y, HH:mm"),
-        lines=[InvoiceLine(line.description, line.attendee_name,
-                           money(Decimal(line.price), currency)) for line in order.lines],
-        total=money(Decimal(invoice.total), currency),
+        lines=lines, total=money(Decimal(invoice.total), currency),
+        item_heading=headings[0], holder_heading=headings[1],
     )
 
 
-def _booth_fee_invoice(invoice: Invoice, order, event) -> InvoiceView:
+def _booth_fee_lines(invoice: Invoice) -> list[InvoiceLine]:
+    """The booth fee's one line: the booth, its type and size, and the vendor."""
     from sqlalchemy import select
 
     from app.extensions import db
     from app.models.vendors import BoothApplication
 
     application = db.session.scalar(select(BoothApplication).where(
-        BoothApplication.order_id == order.id))
-    lines = []
-    if application is not None:
-        booth_type = application.booth_type
-        booth = f"Booth {application.booth.label} · " if application.booth else ""
-        size = f" ({booth_type.size})" if booth_type.size else ""
-        lines.append(InvoiceLine(f"{booth}{booth_type.name}{size}",
-                                 application.profile.business_name,
-                                 money(Decimal(invoice.total), invoice.currency)))
-    return InvoiceView(
-        number=invoice.display_number,
-        issued=local_time(invoice.issued_at, event.timezone, "d MMMM y"),
-        seller=invoice.seller_name, buyer_name=invoice.buyer_name,
-        buyer_email=invoice.buyer_email, order_code=order.code, event_title=event.title,
-        event_date=local_time(event.starts_at, event.timezone, "EEEE d MMMM y, HH:mm"),
-        lines=lines, total=money(Decimal(invoice.total), invoice.currency),
-        item_heading="Booth fee", holder_heading="Vendor",
-    )
+        BoothApplication.order_id == invoice.order_id))
+    if application is None:
+        return []
+    booth_type = application.booth_type
+    booth = f"Booth {application.booth.label} · " if application.booth else ""
+    size = f" ({booth_type.size})" if booth_type.size else ""
+    return [InvoiceLine(f"{booth}{booth_type.name}{size}", application.profile.business_name,
+                        money(Decimal(invoice.total), invoice.currency))]
