@@ -45,7 +45,7 @@ def first_delivery(data: ProviderEventData) -> bool:
     transaction and then inserts nothing."""
     table = ProviderEvent.__table__
     stmt = (session_insert()(table).values(provider=data.provider, event_id=data.event_id,
-                                 payload=data.raw, received_at=utcnow())
+                                           payload=data.raw, received_at=utcnow())
             .on_conflict_do_nothing().returning(table.c.id))
     return db.session.execute(stmt).first() is not None
 

@@ -63,8 +63,8 @@ def request_document(kind: DocumentKind, subject_id: int, order_id: int,
     table = TicketDocument.__table__
     job_id = f"{kind.value}-{subject_id}-r{revision}"
     stmt = session_insert()(table).values(kind=kind, subject_id=subject_id, order_id=order_id,
-                                   revision=revision, status=DocumentStatus.PENDING,
-                                   error=None, requested_at=utcnow(), job_id=job_id)
+                                          revision=revision, status=DocumentStatus.PENDING,
+                                          error=None, requested_at=utcnow(), job_id=job_id)
     taken = {name: getattr(stmt.excluded, name)
              for name in ("revision", "status", "error", "requested_at", "job_id")}
     current = and_(table.c.revision == stmt.excluded.revision,
