@@ -98,6 +98,13 @@ class CheckIn(db.Model):
     session: Mapped[EventSession | None] = relationship()
     scanner: Mapped[User | None] = relationship()
 
+    @property
+    def who(self) -> str:
+        """Whom the scan was of, as the organizer's lists name it."""
+        if self.ticket is not None:
+            return self.ticket.holder_name
+        return "Vendor pass" if self.credential_kind == CredentialKind.VENDOR else "Unknown code"
+
 
 class EventGateAssignment(db.Model):
     """Gate staff for one event only (the organization-wide gate role is a Membership)."""

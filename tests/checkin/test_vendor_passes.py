@@ -29,6 +29,7 @@ def test_a_valid_pass_admits_on_every_scan_and_is_recorded_as_a_vendor(vendor_pa
     assert first.result == again.result == ScanResult.VALID
     assert first.holder_name == "Bao Stand"
     assert first.ticket_type == "Vendor pass" and first.seat == f"Booth {application.booth.label}"
+    assert first.place == first.seat  # a booth names itself; a seat is "Seat B-12"
     kinds = db.session.scalars(db.select(CheckIn.credential_kind)).all()
     assert kinds == [CredentialKind.VENDOR, CredentialKind.VENDOR]
 

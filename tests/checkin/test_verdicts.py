@@ -31,6 +31,7 @@ def test_a_paid_ticket_is_valid_once_then_already_in(paid_ticket, scan):
     assert first.result == ScanResult.VALID and first.label == "VALID"
     assert first.holder_name == ticket.holder_name
     assert first.ticket_type == "VIP" and first.seat == ticket.seat.label
+    assert first.place == f"Seat {ticket.seat.label}"
     assert second.result == ScanResult.ALREADY_IN and second.label == "ALREADY IN"
     assert "by Gate 2" in second.detail and second.detail.startswith("at ")
     rows = _rows(event.id)

@@ -89,10 +89,19 @@ class Verdict:
     checkin_id: int | None = None
     conflict: bool = False
     replayed: bool = False
+    kind: CredentialKind = CredentialKind.TICKET
 
     @property
     def label(self) -> str:
         return LABELS[self.result]
+
+    @property
+    def place(self) -> str:
+        """Where the holder belongs, as the gate shows it: "Seat B-12", or a vendor's booth
+        ("Booth A2", which names itself)."""
+        if not self.seat:
+            return ""
+        return self.seat if self.kind == CredentialKind.VENDOR else f"Seat {self.seat}"
 
     @property
     def admits(self) -> bool:
@@ -101,8 +110,8 @@ class Verdict:
     def as_dict(self) -> dict:
         return {"result": self.result.value, "label": self.label, "detail": self.detail,
                 "holder_name": self.holder_name, "ticket_type": self.ticket_type,
-                "seat": self.seat, "checkin_id": self.checkin_id, "conflict": self.conflict,
-                "replayed": self.replayed}
+                "seat": self.seat, "place": self.place, "checkin_id": self.checkin_id,
+                "conflict": self.conflict, "replayed": self.replayed}
 
 
 @dataclass(frozen=True)
@@ -314,7 +323,8 @@ def _record(scan: ScanInput, at: datetime, outcome: _Outcome) -> Verdict:
         outcome = replace(outcome, result=result, detail=detail, entry_number=number)
         checkin_id = _insert(_row(scan, at, outcome))
     return Verdict(outcome.result, outcome.detail, outcome.holder_name, outcome.ticket_type,
-                   outcome.seat, checkin_id, conflict=_conflict(scan, outcome) is not None)
+                   outcome.seat, checkin_id, conflict=_conflict(scan, outcome) is not None,
+                   kind=outcome.kind)
 
 
 def _conflict(scan: ScanInput, outcome: _Outcome) -> str | None:
@@ -349,4 +359,5 @@ def verdict_of(checkin: CheckIn) -> Verdict:
     return Verdict(
         checkin.result, checkin.detail, ticket.holder_name if ticket else "",
         ticket.ticket_type.name if ticket else "",
-        ticket.seat.label if ticket and ticket.seat else "", checkin.id, checkin.conflict)
+        ticket.seat.label if ticket and ticket.seat else "", checkin.id, checkin.conflict,
+        kind=checkin.credential_kind)

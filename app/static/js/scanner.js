@@ -219,7 +219,7 @@
       if (!ok) { return {result: "unknown", detail: "Not a valid vendor pass"}; }
       if (claims.eventId !== eventId) { return {result: "unknown", detail: "A vendor pass for another event"}; }
       var vendor = (kit.vendors || {})[String(claims.applicationId)];
-      var who = {holder_name: vendor ? vendor.n : "", ticket_type: "Vendor pass", seat: vendor ? "Booth " + vendor.l : ""};
+      var who = {holder_name: vendor ? vendor.n : "", ticket_type: "Vendor pass", place: vendor ? "Booth " + vendor.l : ""};
       if ((kit.vendors_revoked || []).indexOf(claims.applicationId) >= 0) {
         return Object.assign({result: "revoked", detail: "This vendor's application is no longer assigned"}, who);
       }
@@ -237,7 +237,7 @@
     var entry = inside[material.index] || (kit.inside.indexOf(material.index) >= 0 ? {at: null} : null);
     var sealed = kit.roster[material.index];
     return (sealed ? openRecord(material, sealed) : Promise.resolve(null)).then(function (record) {
-      var who = record ? {holder_name: record.n, ticket_type: record.y, seat: record.s}
+      var who = record ? {holder_name: record.n, ticket_type: record.y, place: record.s ? "Seat " + record.s : ""}
         : {holder_name: "", ticket_type: "Not in this phone's roster (issued later?)", seat: ""};
       if (scan.direction === "out") {
         if (!kit.allow_reentry || !entry) { return Object.assign({result: "not_inside", detail: "Not checked in: nothing to exit"}, who); }
@@ -305,8 +305,7 @@
     paragraph(box, "verdict-label", LABELS[verdict.result]);
     paragraph(box, "verdict-detail", verdict.detail);
     paragraph(box, "verdict-holder", verdict.holder_name);
-    var place = verdict.seat && verdict.seat.indexOf("Booth ") !== 0 ? "Seat " + verdict.seat : verdict.seat;  // a vendor's booth names itself
-    paragraph(box, "verdict-ticket", verdict.ticket_type ? verdict.ticket_type + (place ? " · " + place : "") : "");
+    paragraph(box, "verdict-ticket", verdict.ticket_type ? verdict.ticket_type + (verdict.place ? " · " + verdict.place : "") : "");
     paragraph(box, "verdict-offline-note", "Checked on this phone (offline): will upload when back online");
     old.replaceWith(box);
   }
