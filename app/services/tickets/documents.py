@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from app.extensions import db, jobs
 from app.models.orders import Order
@@ -32,7 +32,7 @@ from app.models.tickets import (
 )
 from app.models.types import utcnow
 from app.services.tickets import views
-from app.upserts import session_insert
+from app.upserts import insert_for
 
 JOBS = {
     DocumentKind.TICKET_PDF: "app.jobs_documents.render_ticket_pdf",
@@ -60,23 +60,41 @@ def request_document(kind: DocumentKind, subject_id: int, order_id: int,
     unless it already describes this revision (two transactions asking at the same moment
     queue on that lock, and the second finds the first's revision).
     """
-    table = TicketDocument.__table__
     job_id = f"{kind.value}-{subject_id}-r{revision}"
-    stmt = session_insert()(table).values(kind=kind, subject_id=subject_id, order_id=order_id,
-                                          revision=revision, status=DocumentStatus.PENDING,
-                                          error=None, requested_at=utcnow(), job_id=job_id)
-    taken = {name: getattr(stmt.excluded, name)
-             for name in ("revision", "status", "error", "requested_at", "job_id")}
-    current = and_(table.c.revision == stmt.excluded.revision,
-                   table.c.status.in_([DocumentStatus.READY, DocumentStatus.PENDING]))
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.kind, table.c.subject_id],
-                                      set_=taken, where=~current).returning(table.c.id)
-    if db.session.execute(stmt).first() is None:
+    stmt = _request_statement(db.session.get_bind().dialect.name)
+    params = {"kind": kind, "subject_id": subject_id, "order_id": order_id,
+              "revision": revision, "requested_at": utcnow(), "job_id": job_id}
+    if db.session.execute(stmt, params).first() is None:
         return False
     retries = tuple(current_app.config.get("DOCUMENT_JOB_RETRIES", (10, 60, 300)))
     jobs.after_commit(db.session(), JOBS[kind], subject_id, revision, queue="documents",
                       job_id=job_id, retries=retries)
     return True
+
+
+_REQUEST_STATEMENTS: dict[str, object] = {}
+
+
+def _request_statement(dialect: str):
+    """The upsert of `request_document`, built once per database kind (its parameters are
+    bound at each call): building an `INSERT … ON CONFLICT` construct costs more than
+    running it."""
+    stmt = _REQUEST_STATEMENTS.get(dialect)
+    if stmt is None:
+        table = TicketDocument.__table__
+        stmt = insert_for(dialect)(table).values(
+            kind=bindparam("kind"), subject_id=bindparam("subject_id"),
+            order_id=bindparam("order_id"), revision=bindparam("revision"),
+            status=DocumentStatus.PENDING, error=None,
+            requested_at=bindparam("requested_at"), job_id=bindparam("job_id"))
+        taken = {name: getattr(stmt.excluded, name)
+                 for name in ("revision", "status", "error", "requested_at", "job_id")}
+        current = and_(table.c.revision == stmt.excluded.revision,
+                       table.c.status.in_([DocumentStatus.READY, DocumentStatus.PENDING]))
+        stmt = _REQUEST_STATEMENTS[dialect] = stmt.on_conflict_do_update(
+            index_elements=[table.c.kind, table.c.subject_id], set_=taken,
+            where=~current).returning(table.c.id)
+    return stmt
 
 
 def _locked_row(kind: DocumentKind, subject_id: int) -> TicketDocument | None:
