@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 _PENDING = "marquee_pending_jobs"
 _SCOPES = "marquee_pending_job_savepoints"  # parallel to _PENDING: where each job was asked
 _REDIS = "marquee_redis"
+_QUEUES = "marquee_rq_queues"
+FAILURE_TTL = 7 * 24 * 3600  # a failed job stays a week for a person to look at
 
 
 @dataclass(frozen=True)
@@ -78,10 +80,17 @@ class JobQueue:
         app.extensions[_REDIS] = client
 
     def queue(self, name: str = "default"):
+        """The RQ queue `name` on this app's Redis, made once per app: a queue asks the
+        server for its version once, on its first job (a round trip per job otherwise)."""
         from rq import Queue
 
-        return Queue(name, connection=self.redis(),
-                     default_timeout=current_app.config["JOB_TIMEOUT"])
+        client = self.redis()
+        queues = current_app.extensions.setdefault(_QUEUES, {})
+        queue = queues.get(name)
+        if queue is None or queue.connection is not client:
+            queue = queues[name] = Queue(name, connection=client,
+                                         default_timeout=current_app.config["JOB_TIMEOUT"])
+        return queue
 
     def pending(self, session: Session) -> list[JobRequest]:
         """The jobs `session` will enqueue when it commits (a rollback forgets them)."""
@@ -104,25 +113,43 @@ class JobQueue:
 
         Redis errors are logged, not raised: the caller's transaction has already committed.
         """
-        if self.inline:
-            _run_inline(request)
-            return None
-        from redis.exceptions import RedisError
-        from rq import Retry
+        jobs = self.enqueue_all([request])
+        return jobs[0] if jobs else None
 
-        retry = None
-        if request.retries:
-            retry = Retry(max=len(request.retries), interval=list(request.retries))
+    def enqueue_all(self, requests: list[JobRequest]) -> list:
+        """Send jobs to Redis in one pipeline (one round trip, whatever their queues), or
+        run them inline one after the other; return the RQ jobs (none inline).
+
+        Redis errors are logged, not raised: the caller's transaction has already committed,
+        and every job has a durable source that a sweep enqueues again.
+        """
+        if self.inline:
+            for request in requests:
+                _run_inline(request)
+            return []
+        from redis.exceptions import RedisError
+        from rq import Queue, Retry
+
+        by_queue: dict[str, list] = {}
+        for request in requests:
+            retry = None
+            if request.retries:
+                retry = Retry(max=len(request.retries), interval=list(request.retries))
+            by_queue.setdefault(request.queue, []).append(Queue.prepare_data(
+                request.func, request.args, job_id=request.job_id, retry=retry,
+                timeout=request.timeout or current_app.config["JOB_TIMEOUT"],
+                failure_ttl=FAILURE_TTL))
         try:
-            return self.queue(request.queue).enqueue(
-                request.func, *request.args, job_id=request.job_id, retry=retry,
-                job_timeout=request.timeout or current_app.config["JOB_TIMEOUT"],
-                failure_ttl=7 * 24 * 3600,
-            )
+            with self.redis().pipeline() as pipe:
+                jobs = [job for name, datas in by_queue.items()
+                        for job in self.queue(name).enqueue_many(datas, pipeline=pipe)]
+                pipe.execute()
         except RedisError as exc:
-            log.warning("could not enqueue %s%r: %s; the sweep will pick it up", request.func,
-                        request.args, exc)
-            return None
+            for request in requests:
+                log.warning("could not enqueue %s%r: %s; the sweep will pick it up",
+                            request.func, request.args, exc)
+            return []
+        return jobs
 
 
 def _run_inline(request: JobRequest) -> None:
@@ -144,8 +171,7 @@ def _after_commit(session: Session) -> None:
     if not pending:
         return
     queue: JobQueue = current_app.extensions["marquee_jobs"]
-    for request in pending:
-        queue.enqueue_now(request)
+    queue.enqueue_all(pending)
 
 
 def _after_rollback(session: Session, previous_transaction) -> None:

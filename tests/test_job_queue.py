@@ -171,6 +171,53 @@ def test_after_commit_enqueues_on_rq_with_its_options(rq_app):
     assert RUNS == []  # queued for a worker, not run here
 
 
+class CountingRedis(fakeredis.FakeRedis):
+    """fakeredis that counts what reaches the server: commands sent alone, and pipelines."""
+
+    sent = 0
+
+    def execute_command(self, *args, **options):
+        CountingRedis.sent += 1
+        return super().execute_command(*args, **options)
+
+    def pipeline(self, *args, **kwargs):
+        pipe = super().pipeline(*args, **kwargs)
+        execute = pipe.execute
+
+        def counted(*a, **k):
+            CountingRedis.sent += 1
+            return execute(*a, **k)
+
+        pipe.execute = counted
+        return pipe
+
+
+def test_the_jobs_of_one_commit_reach_redis_in_one_round_trip(make_app_for_jobs):
+    """Whatever their queues; the queues are made once per app, so only the first jobs on
+    a queue ask the server's version."""
+    client = CountingRedis()
+    other = make_app_for_jobs(client=client)
+    with other.app_context():
+        for commit in ("first", "second"):
+            _add_user(f"{commit}@example.test")
+            for n in range(3):
+                jobs.after_commit(db.session(), PROBE, f"{commit} {n}", queue="documents",
+                                  job_id=f"{commit}-{n}", retries=(10,))
+            jobs.after_commit(db.session(), PROBE, f"{commit} mail", queue="email",
+                              timeout=60)
+            CountingRedis.sent = 0
+            db.session.commit()
+        assert CountingRedis.sent == 1
+        documents, email = jobs.queue("documents").get_jobs(), jobs.queue("email").get_jobs()
+    assert [job.id for job in documents] == [f"{c}-{n}" for c in ("first", "second")
+                                             for n in range(3)]
+    assert [job.args for job in documents][3:] == [("second 0",), ("second 1",), ("second 2",)]
+    assert {(job.retries_left, tuple(job.retry_intervals)) for job in documents} == {(1, (10,))}
+    assert [(job.args, job.timeout, job.origin) for job in email] == [
+        (("first mail",), 60, "email"), (("second mail",), 60, "email")]
+    assert RUNS == []
+
+
 def test_jobs_default_to_the_configured_timeout(rq_app):
     with rq_app.app_context():
         job = jobs.enqueue_now(JobRequest(PROBE, ("x",)))

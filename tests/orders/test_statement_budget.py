@@ -49,7 +49,7 @@ KEY = re.compile(r'name="attendees-(\d+)-key" type="hidden" value="([^"]+)"')
 @pytest.fixture
 def captured_jobs(monkeypatch):
     sent = []
-    monkeypatch.setattr(JobQueue, "enqueue_now", lambda self, request: sent.append(request))
+    monkeypatch.setattr(JobQueue, "enqueue_all", lambda self, requests: sent.extend(requests))
     return sent
 
 
