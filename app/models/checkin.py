@@ -93,6 +93,10 @@ class CheckIn(db.Model):
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     conflict_reason: Mapped[str | None] = mapped_column(String(200))
     manual_reason: Mapped[str | None] = mapped_column(String(200))  # manual check-in
+    # A vendor pass's business and booth as the verdict named them (a ticket's holder and
+    # seat are read from the ticket): for the organizer's lists and a replayed verdict.
+    vendor_name: Mapped[str] = mapped_column(String(200), default="")
+    vendor_booth: Mapped[str] = mapped_column(String(60), default="")
 
     ticket: Mapped[Ticket | None] = relationship()
     session: Mapped[EventSession | None] = relationship()
@@ -103,7 +107,9 @@ class CheckIn(db.Model):
         """Whom the scan was of, as the organizer's lists name it."""
         if self.ticket is not None:
             return self.ticket.holder_name
-        return "Vendor pass" if self.credential_kind == CredentialKind.VENDOR else "Unknown code"
+        if self.credential_kind == CredentialKind.VENDOR:
+            return self.vendor_name or "Vendor pass"
+        return "Unknown code"
 
 
 class EventGateAssignment(db.Model):

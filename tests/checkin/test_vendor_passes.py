@@ -117,3 +117,29 @@ def test_vendor_passes_are_counted_apart_from_the_people_inside(vendor_pass, sca
     scan(code, event)  # too early: refused
     (count,) = stats.gate_counts(event)
     assert (count.entered, count.exited, count.vendor_scans, count.refused) == (0, 0, 3, 1)
+
+
+def test_a_replayed_vendor_scan_names_the_vendor_and_booth_again(vendor_pass, scan):
+    """A gate sending the same scan twice (an offline upload retried) gets the verdict it
+    was given, read back from the recorded check-in."""
+    application, code, event = vendor_pass
+    first = scan(code, event, scanned_at=event.starts_at, nonce="vendor-replay-1")
+    again = scan(code, event, scanned_at=event.starts_at, nonce="vendor-replay-1")
+    assert again.replayed and again.checkin_id == first.checkin_id
+    assert (again.result, again.holder_name, again.ticket_type, again.place) == (
+        ScanResult.VALID, "Bao Stand", "Vendor pass", f"Booth {application.booth.label}")
+    assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 1
+
+
+def test_the_organizers_screen_names_the_vendor_and_counts_apart(vendor_pass, scan,
+                                                                  client_for):
+    application, code, event = vendor_pass
+    for _ in range(2):
+        scan(code, event, scanned_at=event.starts_at)
+    counts = stats.gate_counts(event)
+    assert (counts.inside, counts.vendor_scans) == (0, 2)
+    page = client_for("organizer").get(
+        f"/orgs/{event.organization.slug}/events/{event.slug}/checkin").get_data(as_text=True)
+    recent = page[page.index('id="recent-scans"'):]
+    assert recent.count("Bao Stand") == 2
+    assert f"Vendor pass · Booth {application.booth.label}" in recent

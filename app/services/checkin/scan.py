@@ -35,7 +35,11 @@ from app.models.orders import Order, OrderStatus
 from app.models.seating import Seat, TicketType
 from app.models.tickets import OrganizationKey, Ticket, TicketStatus
 from app.models.types import utcnow
-from app.services.checkin.vendor_passes import judge_vendor_pass, looks_like_vendor_pass
+from app.services.checkin.vendor_passes import (
+    CREDENTIAL_LABEL,
+    judge_vendor_pass,
+    looks_like_vendor_pass,
+)
 from app.services.checkin.verify import (
     Credential,
     UnreadableCredential,
@@ -346,7 +350,15 @@ def _row(scan: ScanInput, at: datetime, outcome: _Outcome) -> dict:
         "offline": scan.offline_result is not None, "offline_result": scan.offline_result,
         "conflict": _conflict(scan, outcome) is not None,
         "conflict_reason": _conflict(scan, outcome), "manual_reason": scan.manual_reason,
+        **_vendor_columns(outcome),
     }
+
+
+def _vendor_columns(outcome: _Outcome) -> dict:
+    """A vendor pass's business and booth, kept on the row (a ticket's are on the ticket)."""
+    vendor = outcome.kind == CredentialKind.VENDOR
+    return {"vendor_name": outcome.holder_name[:200] if vendor else "",
+            "vendor_booth": outcome.seat[:60] if vendor else ""}
 
 
 def _by_nonce(nonce: str) -> CheckIn | None:
@@ -355,6 +367,10 @@ def _by_nonce(nonce: str) -> CheckIn | None:
 
 def verdict_of(checkin: CheckIn) -> Verdict:
     """The verdict a recorded check-in gave (for replays and the plain-form result page)."""
+    if checkin.credential_kind == CredentialKind.VENDOR:
+        return Verdict(checkin.result, checkin.detail, checkin.vendor_name,
+                       CREDENTIAL_LABEL if checkin.vendor_name else "", checkin.vendor_booth,
+                       checkin.id, checkin.conflict, kind=CredentialKind.VENDOR)
     ticket = checkin.ticket
     return Verdict(
         checkin.result, checkin.detail, ticket.holder_name if ticket else "",

@@ -27,13 +27,35 @@ class GateCount:
     vendor_scans: int = 0
 
 
+@dataclass(frozen=True)
+class GateCounts:
+    """The counts of every session and gate (iterate over it), with the event's totals."""
+
+    gates: tuple[GateCount, ...]
+
+    def __iter__(self):
+        return iter(self.gates)
+
+    def __len__(self) -> int:
+        return len(self.gates)
+
+    @property
+    def inside(self) -> int:
+        """Ticket holders inside now: entries less exits."""
+        return sum(c.entered for c in self.gates) - sum(c.exited for c in self.gates)
+
+    @property
+    def vendor_scans(self) -> int:
+        return sum(c.vendor_scans for c in self.gates)
+
+
 def checkin_version(event_id: int) -> int:
     """The newest check-in's id: a poll with this version has seen everything (one query)."""
     return db.session.scalar(
         select(func.max(CheckIn.id)).where(CheckIn.event_id == event_id)) or 0
 
 
-def gate_counts(event: Event) -> list[GateCount]:
+def gate_counts(event: Event) -> GateCounts:
     """Entries, exits, refusals and vendor passes admitted, per session and gate."""
     ticket = CheckIn.credential_kind == CredentialKind.TICKET
 
@@ -50,8 +72,9 @@ def gate_counts(event: Event) -> list[GateCount]:
         .outerjoin(EventSession, EventSession.id == CheckIn.session_id)
         .where(CheckIn.event_id == event.id)
         .group_by(EventSession.name, CheckIn.gate).order_by(EventSession.name, CheckIn.gate))
-    return [GateCount(session or "Whole event", gate or "(no gate name)", int(a), int(b),
-                      int(c), int(d)) for session, gate, a, b, c, d in rows]
+    return GateCounts(tuple(
+        GateCount(session or "Whole event", gate or "(no gate name)", int(a), int(b), int(c),
+                  int(d)) for session, gate, a, b, c, d in rows))
 
 
 def tickets_sold(event_id: int) -> int:
