@@ -37,8 +37,9 @@ BUDGETS = {
     "order page": 2,      # person (with what the navigation shows), order with event,
                           # organization and lines: a paid order needs no card session,
                           # payments or instructions
-    "order page, settling": 35,  # the order page, the charge, order lock, payment, then
-                                 # what the webhook would have done
+    "order page, settling": 33,  # the order page, the charge, order lock, payment, then
+                                 # what the webhook would have done; the page is drawn
+                                 # from the order settled (nothing read again after commit)
     "webhook, applied": 3,  # dedupe, order lock, the payment already there
 }
 KEY = re.compile(r'name="attendees-(\d+)-key" type="hidden" value="([^"]+)"')

@@ -15,6 +15,7 @@ from app.authz import verified_required
 from app.blueprints.checkout import bp
 from app.blueprints.checkout.forms import CheckoutForm, ProofForm
 from app.blueprints.orgs.forms import show_domain_error
+from app.commits import commit_keeping_loaded
 from app.extensions import db
 from app.models.orders import Order
 from app.models.types import utcnow
@@ -117,7 +118,7 @@ def order_page(code: str):
     as succeeded is applied here and then, so the buyer arrives on a paid order."""
     order = _order_or_404(code)
     if orders.settle_on_return(order):
-        db.session.commit()
+        commit_keeping_loaded()  # the page shows the order just settled, as it is in hand
     return _order_page(order)
 
 

@@ -24,6 +24,7 @@ from app.blueprints.seating.render import (
     live_answer,
     page,
 )
+from app.commits import commit_keeping_loaded
 from app.extensions import db
 from app.models import Event
 from app.services import seating
@@ -52,18 +53,6 @@ def _event_or_404(slug: str, *, seated: bool = True) -> Event:
     if event is None or (seated and seating.event_seating(event) is None):
         abort(404)
     return event
-
-
-def _commit() -> None:
-    """Commit without expiring what this request loaded: the answer is drawn from the rows
-    just read and written under the lock, so nothing is read again after the commit."""
-    session = db.session()
-    keep = session.expire_on_commit
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
 
 
 def _seat_id(seat_id: int | None) -> int:
@@ -116,7 +105,7 @@ def hold(slug: str, seat_id: int | None = None):
 def release(slug: str, seat_id: int | None = None):
     event, seat_id = _event_or_404(slug), _seat_id(seat_id)
     released = seating.release_seat(event, seat_id, cart_id() or "")
-    _commit()
+    commit_keeping_loaded()
     live = seating.live_view(event, [seat_id], cart_id())
     message = "Seat released." if released else "That seat was not held by you."
     return done(event, [seat_id], cart_message(live.cart, message), live=live)
@@ -127,7 +116,7 @@ def release_all(slug: str):
     event = _event_or_404(slug)
     held = sorted(seating.cart_summary(event, cart_id()).seat_ids)
     seating.release_cart(event, cart_id() or "")
-    _commit()
+    commit_keeping_loaded()
     return done(event, held, "All your seats were released.")
 
 
@@ -145,7 +134,7 @@ def best_available(slug: str):
     except DomainError as error:
         show_domain_error(form, error)
         return _best_answer(event, form, [], error.message, error=True, status=409)
-    _commit()
+    commit_keeping_loaded()
     return _best_answer(event, best_form(zones), list(choice.seat_ids),
                         _best_message(form, zones, choice), picked=True)
 
@@ -200,7 +189,7 @@ def hold_general(slug: str, ticket_type_id: int):
     except DomainError as error:
         db.session.rollback()
         return _general_answer(event, error.message, error=True, status=409)
-    _commit()
+    commit_keeping_loaded()
     count = form.quantity.data
     held = f"{count} {ga.name} {'place' if count == 1 else 'places'} held."
     return _general_answer(event, cart_message(seating.cart_summary(event, cart_id()), held))
@@ -211,7 +200,7 @@ def release_general(slug: str, ticket_type_id: int):
     event = _event_or_404(slug)
     ga = _general_type(event, ticket_type_id)
     freed = seating.release_general_admission(event, ga.ticket_type_id, cart_id() or "")
-    _commit()
+    commit_keeping_loaded()
     prefix = f"{ga.name} places released." if freed else "You held no such places."
     return _general_answer(event, cart_message(seating.cart_summary(event, cart_id()), prefix))
 
