@@ -72,18 +72,24 @@ def big_map(venue: Venue):
         for name in ("West", "North", "South", "East")])
 
 
-def timed(client, url: str, runs: int, expect: int) -> tuple[float, int, list[float]]:
-    """(median seconds, bytes of the body, all timings) of `runs` GETs after one warm-up."""
-    response = client.get(url)
-    assert response.status_code == expect, (url, response.status_code)
-    size = len(response.get_data())
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def timed(client, requests: list[tuple[str, int]],
+          runs: int) -> list[tuple[float, int]]:
+    """(median seconds, bytes of the body) of each (url, expected status) in `requests`,
+    after one warm-up each. The requests take turns, one of each per run, so that a change
+    in the machine's speed during the run weighs on all of them alike (their ratios are the
+    figures)."""
+    sizes, times = [], [[] for _ in requests]
+    for url, expect in requests:
         response = client.get(url)
-        times.append(time.perf_counter() - start)
-        assert response.status_code == expect
-    return statistics.median(times), size, times
+        assert response.status_code == expect, (url, response.status_code)
+        sizes.append(len(response.get_data()))
+    for _ in range(runs):
+        for (url, expect), spent in zip(requests, times, strict=True):
+            start = time.perf_counter()
+            response = client.get(url)
+            spent.append(time.perf_counter() - start)
+            assert response.status_code == expect
+    return [(statistics.median(spent), size) for spent, size in zip(times, sizes, strict=True)]
 
 
 def main() -> None:
@@ -106,13 +112,13 @@ def main() -> None:
 
         client = app.test_client()
         client.get(f"/events/{small.slug}/seats")  # the visitor's cart cookie, as in a browser
-        rows = []
-        for slug in (small.slug, large.slug):
-            median, size, _ = timed(client, f"/events/{slug}/seats", args.runs, 200)
-            rows.append((f"full map, {counts[slug]:,} seats", median, size))
-        ok, ok_size, _ = timed(client, "/bench/ok", args.polls, 200)
-        poll, poll_size, _ = timed(client, f"/events/{small.slug}/seats/changes?v={version}",
-                                   args.polls, 204)
+        maps = timed(client, [(f"/events/{e.slug}/seats", 200) for e in (small, large)],
+                     args.runs)
+        rows = [(f"full map, {counts[e.slug]:,} seats", median, size)
+                for e, (median, size) in zip((small, large), maps, strict=True)]
+        (poll, poll_size), (ok, ok_size) = timed(
+            client, [(f"/events/{small.slug}/seats/changes?v={version}", 204), ("/bench/ok", 200)],
+            args.polls)
         rows += [("unchanged poll (204)", poll, poll_size), ('bare "ok"', ok, ok_size)]
 
         redis = "Redis version mirror" if app.config["REDIS_URL"] else "no Redis"
