@@ -19,9 +19,11 @@ random seat:
 
 Prints requests/s, p50/p99 latency, conflicts, double holds counted in the database (must be
 0), where the CPU went per request (load generator, PostgreSQL, the app server) and the
-ratios of rates and of CPU per request. Loopback only.
+ratios of rates and of CPU per request. The full stack and the bare insert take turns
+(`--rounds`), so that a change in the machine's speed during the benchmark weighs on both
+sides of the ratio. Loopback only.
 
-    .venv/bin/python -m bench.holds [--seconds 15] [--clients 16]
+    .venv/bin/python -m bench.holds [--seconds 15] [--clients 4] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import argparse
 import functools
 import random
 import secrets
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import psycopg
@@ -147,19 +150,48 @@ def double_holds(url: str, table: str, where: str) -> tuple[int, int]:
     return doubles, rows
 
 
-def measure(base: str, load, args, url: str, table: str,
-            where: str) -> tuple[LoadResult, int, int, CpuShare]:
-    """Warm up, then one measured run: (result, double holds, rows added by the run, where
-    the CPU went)."""
-    run_load(base, load, args.clients, WARM_UP)  # templates compiled, pools filled
-    before = double_holds(url, table, where)[1]
-    with cpu_share() as cpu:
-        result = run_load(base, load, args.clients, args.seconds, first_seed=1000)
-    doubles, rows = double_holds(url, table, where)
-    return result, doubles, rows - before, cpu
+@dataclass
+class Measured:
+    """What the measured runs of one endpoint added up to."""
+
+    result: LoadResult = field(default_factory=lambda: LoadResult(0, 0.0, [], {}))
+    cpu: CpuShare = field(default_factory=CpuShare)
+    rows: int = 0  # rows the runs added to the table
+    doubles: int = 0  # seats claimed more than once in the table, after the runs
+
+    def add(self, result: LoadResult, cpu: CpuShare, rows: int) -> None:
+        total = self.result
+        for status, count in result.statuses.items():
+            total.statuses[status] = total.statuses.get(status, 0) + count
+        self.result = LoadResult(total.requests + result.requests,
+                                 total.seconds + result.seconds,
+                                 total.latencies + result.latencies, total.statuses)
+        self.cpu = CpuShare(self.cpu.clients + cpu.clients, self.cpu.database + cpu.database,
+                            self.cpu.machine + cpu.machine)
+        self.rows += rows
 
 
-def report(name: str, result: LoadResult, doubles: int, rows: int, cpu: CpuShare) -> None:
+def measure(base: str, endpoints: list[tuple], args, url: str) -> list[Measured]:
+    """Warm up each endpoint, then measured runs that take turns (`args.rounds` of each, of
+    `args.seconds / args.rounds`), so that a change in the machine's speed during the
+    benchmark weighs on every endpoint alike. `endpoints`: (load, table, where) each."""
+    for load, _, _ in endpoints:
+        run_load(base, load, args.clients, WARM_UP)  # templates compiled, pools filled
+    measured = [Measured() for _ in endpoints]
+    for turn in range(args.rounds):
+        for (load, table, where), total in zip(endpoints, measured, strict=True):
+            before = double_holds(url, table, where)[1]
+            with cpu_share() as cpu:
+                result = run_load(base, load, args.clients, args.seconds / args.rounds,
+                                  first_seed=1000 + turn * args.clients)
+            total.add(result, cpu, double_holds(url, table, where)[1] - before)
+    for (_, table, where), total in zip(endpoints, measured, strict=True):
+        total.doubles = double_holds(url, table, where)[0]
+    return measured
+
+
+def report(name: str, measured: Measured) -> None:
+    result, doubles, rows, cpu = measured.result, measured.doubles, measured.rows, measured.cpu
     ok = result.statuses.get(200, 0)
     conflicts = result.statuses.get(409, 0)
     other = {k: v for k, v in result.statuses.items() if k not in (200, 409)}
@@ -174,6 +206,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seats", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="turns the full stack and the bare insert take (each of "
+                             "seconds / rounds)")
     args = parser.parse_args()
 
     url = fresh_database("marquee_bench")
@@ -185,33 +220,31 @@ def main() -> None:
         conn.execute(SCHEMA)
     env = {"DATABASE_URL": url, "SECRET_KEY": secrets.token_urlsafe(32),
            "FLASK_ENV": "production", "REDIS_URL": ""}
-    print(f"load: {args.clients} client processes, {args.seconds:.0f} s each run, "
-          "gunicorn -w 2 (sync), PostgreSQL, random seats")
+    print(f"load: {args.clients} client processes, {args.seconds:.0f} s for each endpoint in "
+          f"{args.rounds} turns, gunicorn -w 2 (sync), PostgreSQL, random seats")
     bare_load = functools.partial(bare_request, first, last, prefix="/bench/bare")
     with gunicorn("bench.holds:bench_app()", env) as base:
-        full, full_doubles, full_new, full_cpu = measure(
-            base, functools.partial(full_request, first, last), args, url, "holds",
-            f"event_id = {event_id}")
-        bare, bare_doubles, bare_new, bare_cpu = measure(base, bare_load, args, url, "bare_holds",
-                                               "event_id = 1")
+        full, bare = measure(base, [
+            (functools.partial(full_request, first, last), "holds", f"event_id = {event_id}"),
+            (bare_load, "bare_holds", "event_id = 1")], args, url)
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute("TRUNCATE bare_holds")
     with gunicorn("bench.bare_holds:app", env) as base:
-        wsgi, wsgi_doubles, wsgi_new, wsgi_cpu = measure(
-            base, functools.partial(bare_request, first, last), args, url, "bare_holds",
-            "event_id = 1")
-    report("full stack", full, full_doubles, full_new, full_cpu)
-    report("bare insert", bare, bare_doubles, bare_new, bare_cpu)
-    report("bare, WSGI", wsgi, wsgi_doubles, wsgi_new, wsgi_cpu)
+        [wsgi] = measure(base, [(functools.partial(bare_request, first, last), "bare_holds",
+                                 "event_id = 1")], args, url)
+    report("full stack", full)
+    report("bare insert", bare)
+    report("bare, WSGI", wsgi)
     print(f"ratio       full stack / bare insert in the same app = "
-          f"{full.per_second / bare.per_second:.2f} (target ≥ 0.50)")
+          f"{full.result.per_second / bare.result.per_second:.2f} (target ≥ 0.50)")
+    per_bare, per_hold = (m.cpu.machine / m.result.requests for m in (bare, full))
     print(f"cpu ratio   CPU per bare insert / CPU per hold in the same app = "
-          f"{bare_cpu.machine / bare.requests / (full_cpu.machine / full.requests):.2f}")
+          f"{per_bare / per_hold:.2f}")
     print(f"reference   full stack / bare insert from a separate WSGI app without Flask = "
-          f"{full.per_second / wsgi.per_second:.2f}")
-    print(f"check       answers 200 = new rows in the database: full stack "
-          f"{full.statuses.get(200, 0) == full_new}, bare {bare.statuses.get(200, 0) == bare_new}"
-          f", WSGI {wsgi.statuses.get(200, 0) == wsgi_new}")
+          f"{full.result.per_second / wsgi.result.per_second:.2f}")
+    print("check       answers 200 = new rows in the database: " + ", ".join(
+        f"{name} {m.result.statuses.get(200, 0) == m.rows}"
+        for name, m in (("full stack", full), ("bare", bare), ("WSGI", wsgi))))
 
 
 if __name__ == "__main__":
