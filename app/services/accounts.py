@@ -17,9 +17,10 @@ from datetime import timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.models import AccountToken, Membership, TokenPurpose, User
@@ -47,24 +48,33 @@ def parse_login(session_id: str | None) -> tuple[int, int] | None:
     return int(user_id), int(version)
 
 
+# The loader's statement, built once: it runs on every request of a logged-in person.
+_LOGIN_STATEMENT = (
+    select(User, exists().where(CrewAssignment.user_id == User.id),
+           exists().where(Membership.user_id == User.id))
+    .where(User.id == bindparam("user_id"))
+    .options(lazyload(User.memberships).joinedload(Membership.organization)))
+
+
 def load_user_from_session_id(session_id: str) -> User | None:
     """Flask-Login loader: `<user id>:<session version>`; an old version is anonymous.
 
-    What every page's navigation shows of the person (their organizations, and whether
-    they have ever been on a crew) comes in the same statement."""
+    One statement reads the person, whether they have ever been on a crew and whether they
+    belong to any organization (what every page's navigation shows). Most people belong to
+    none: their organizations are then known to be none. A member's are read when first
+    used (the navigation of a full page, not a scan, a form post or an htmx fragment), with
+    each organization in the same statement."""
     login = parse_login(session_id)
     if login is None:
         return None
     user_id, version = login
-    row = db.session.execute(
-        select(User, exists().where(CrewAssignment.user_id == User.id))
-        .where(User.id == user_id)
-        .options(joinedload(User.memberships).joinedload(Membership.organization))
-    ).unique().one_or_none()
+    row = db.session.execute(_LOGIN_STATEMENT, {"user_id": user_id}).one_or_none()
     if row is None or row[0].session_version != version:
         return None
-    user, on_crew = row
+    user, on_crew, member = row
     user.__dict__[ON_CREW] = bool(on_crew)
+    if not member:
+        set_committed_value(user, "memberships", [])
     return user
 
 
