@@ -36,9 +36,9 @@ from app.models.seating import Seat, TicketType
 from app.models.tickets import OrganizationKey, Ticket, TicketStatus
 from app.models.types import utcnow
 from app.services.checkin.vendor_passes import (
-    CREDENTIAL_LABEL,
     judge_vendor_pass,
     looks_like_vendor_pass,
+    vendor_named,
 )
 from app.services.checkin.verify import (
     Credential,
@@ -368,9 +368,9 @@ def _by_nonce(nonce: str) -> CheckIn | None:
 def verdict_of(checkin: CheckIn) -> Verdict:
     """The verdict a recorded check-in gave (for replays and the plain-form result page)."""
     if checkin.credential_kind == CredentialKind.VENDOR:
-        return Verdict(checkin.result, checkin.detail, checkin.vendor_name,
-                       CREDENTIAL_LABEL if checkin.vendor_name else "", checkin.vendor_booth,
-                       checkin.id, checkin.conflict, kind=CredentialKind.VENDOR)
+        return Verdict(checkin.result, checkin.detail, checkin_id=checkin.id,
+                       conflict=checkin.conflict, kind=CredentialKind.VENDOR,
+                       **vendor_named(checkin.vendor_name, checkin.vendor_booth))
     ticket = checkin.ticket
     return Verdict(
         checkin.result, checkin.detail, ticket.holder_name if ticket else "",

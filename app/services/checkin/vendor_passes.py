@@ -57,6 +57,13 @@ def judge_vendor_pass(code: str, event_id: int, organization_id: int,
     return _verdict(ScanResult.VALID, "Vendor: load-in and trading", holder, booth)
 
 
+def vendor_named(holder: str = "", booth: str = "") -> dict:
+    """How a verdict names a vendor: the business, "Vendor pass" (when the pass named one)
+    and the booth; also for a verdict read back from its check-in."""
+    return {"holder_name": holder, "ticket_type": CREDENTIAL_LABEL if holder else "",
+            "seat": booth}
+
+
 def _verdict(result: ScanResult, detail: str, holder: str = "", booth: str = "") -> dict:
     return {"kind": CredentialKind.VENDOR, "result": result, "detail": detail,
-            "holder_name": holder, "ticket_type": CREDENTIAL_LABEL if holder else "", "seat": booth}
+            **vendor_named(holder, booth)}

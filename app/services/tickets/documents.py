@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from flask import current_app, render_template
@@ -72,29 +73,23 @@ def request_document(kind: DocumentKind, subject_id: int, order_id: int,
     return True
 
 
-_REQUEST_STATEMENTS: dict[str, object] = {}
-
-
+@cache
 def _request_statement(dialect: str):
     """The upsert of `request_document`, built once per database kind (its parameters are
     bound at each call): building an `INSERT … ON CONFLICT` construct costs more than
     running it."""
-    stmt = _REQUEST_STATEMENTS.get(dialect)
-    if stmt is None:
-        table = TicketDocument.__table__
-        stmt = insert_for(dialect)(table).values(
-            kind=bindparam("kind"), subject_id=bindparam("subject_id"),
-            order_id=bindparam("order_id"), revision=bindparam("revision"),
-            status=DocumentStatus.PENDING, error=None,
-            requested_at=bindparam("requested_at"), job_id=bindparam("job_id"))
-        taken = {name: getattr(stmt.excluded, name)
-                 for name in ("revision", "status", "error", "requested_at", "job_id")}
-        current = and_(table.c.revision == stmt.excluded.revision,
-                       table.c.status.in_([DocumentStatus.READY, DocumentStatus.PENDING]))
-        stmt = _REQUEST_STATEMENTS[dialect] = stmt.on_conflict_do_update(
-            index_elements=[table.c.kind, table.c.subject_id], set_=taken,
-            where=~current).returning(table.c.id)
-    return stmt
+    table = TicketDocument.__table__
+    stmt = insert_for(dialect)(table).values(
+        kind=bindparam("kind"), subject_id=bindparam("subject_id"),
+        order_id=bindparam("order_id"), revision=bindparam("revision"),
+        status=DocumentStatus.PENDING, error=None,
+        requested_at=bindparam("requested_at"), job_id=bindparam("job_id"))
+    taken = {name: getattr(stmt.excluded, name)
+             for name in ("revision", "status", "error", "requested_at", "job_id")}
+    current = and_(table.c.revision == stmt.excluded.revision,
+                   table.c.status.in_([DocumentStatus.READY, DocumentStatus.PENDING]))
+    return stmt.on_conflict_do_update(index_elements=[table.c.kind, table.c.subject_id],
+                                      set_=taken, where=~current).returning(table.c.id)
 
 
 def _locked_row(kind: DocumentKind, subject_id: int) -> TicketDocument | None:

@@ -238,7 +238,7 @@
     var sealed = kit.roster[material.index];
     return (sealed ? openRecord(material, sealed) : Promise.resolve(null)).then(function (record) {
       var who = record ? {holder_name: record.n, ticket_type: record.y, place: record.s ? "Seat " + record.s : ""}
-        : {holder_name: "", ticket_type: "Not in this phone's roster (issued later?)", seat: ""};
+        : {holder_name: "", ticket_type: "Not in this phone's roster (issued later?)", place: ""};
       if (scan.direction === "out") {
         if (!kit.allow_reentry || !entry) { return Object.assign({result: "not_inside", detail: "Not checked in: nothing to exit"}, who); }
         return Object.assign({result: "exit", detail: "Left; may come back in", index: material.index}, who);
