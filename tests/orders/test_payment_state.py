@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models.orders import OrderStatus, Payment, PaymentStatus, ProviderEvent
 from app.models.seating import HoldStatus
+from app.models.types import utcnow
 from app.services import orders, seating
 from tests.orders.conftest import deliver, hold, hold_rows, later, place, reload
 
@@ -172,3 +173,27 @@ def test_a_second_charge_for_a_paid_order_is_refunded(app, seated, buyer):
     assert order.status == OrderStatus.PAID
     assert sorted(p.status for p in order.payments) == [PaymentStatus.REFUNDED,
                                                         PaymentStatus.SUCCEEDED]
+
+
+def test_a_sale_changes_no_claim_when_one_of_them_expired(app, seated, buyer):
+    """The sale is one all-or-nothing statement: with one claim gone, the other is not sold
+    either (the payment then takes every seat again, or refunds)."""
+    from app.services.orders import claims
+
+    who = buyer()
+    hold(seated, who, "A-1", "A-2")
+    order = place(seated, who)
+    first = min(hold_rows(order), key=lambda h: h.seat_id)
+    first.expires_at = later(-1)
+    db.session.commit()
+    before = {(h.seat_id, h.status, h.expires_at) for h in hold_rows(order)}
+
+    assert claims.sell(reload(order), utcnow()) is False
+    assert {(h.seat_id, h.status, h.expires_at) for h in hold_rows(order)} == before
+    assert {h.status for h in hold_rows(order)} == {HoldStatus.ORDERED}
+
+    first = db.session.get(type(first), first.id)
+    first.expires_at = later(5)
+    db.session.commit()
+    assert claims.sell(reload(order), utcnow()) is True
+    assert {(h.status, h.expires_at) for h in hold_rows(order)} == {(HoldStatus.SOLD, None)}

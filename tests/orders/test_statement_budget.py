@@ -31,15 +31,17 @@ BUDGETS = {
                           # (SQLite; PostgreSQL batches them), holds, change log, charge
     "gateway page": 4,    # charge with order and event, nav (3)
     "pay": 2,             # charge with order and event, the charge's update
-    "webhook": 31,        # dedupe, order lock, payment, sale; then tickets (two statements
-                          # each), documents, invoice and mail from the tickets service,
-                          # whose ticket cards read no seat, section or ticket type again
+    "webhook": 22,        # dedupe, the order locked with its event, payment, lines with
+                          # their seats and ticket types, sale (the event's seating lock,
+                          # one all-or-nothing update, change log), the order; then the
+                          # tickets (one insert, each's signed code), the org's key, the
+                          # invoice (counter, row), all the documents in one upsert, mail
     "order page": 2,      # person (with what the navigation shows), order with event,
                           # organization and lines: a paid order needs no card session,
                           # payments or instructions
-    "order page, settling": 33,  # the order page, the charge, order lock, payment, then
-                                 # what the webhook would have done; the page is drawn
-                                 # from the order settled (nothing read again after commit)
+    "order page, settling": 24,  # the order page, the charge, then what the webhook would
+                                 # have done; the page is drawn from the order settled
+                                 # (nothing read again after commit)
     "webhook, applied": 3,  # dedupe, order lock, the payment already there
 }
 KEY = re.compile(r'name="attendees-(\d+)-key" type="hidden" value="([^"]+)"')

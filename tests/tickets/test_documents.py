@@ -136,3 +136,30 @@ def test_documents_whose_job_was_lost_are_swept(make_order, no_jobs):
     ticket = db.session.scalars(select(Ticket)).one()
     assert _ready_path(DocumentKind.TICKET_PDF, ticket.id).exists()
     assert documents.sweep_pending() == 0
+
+
+def test_documents_are_asked_for_in_one_statement_only_where_not_current(make_order, no_jobs):
+    """A ready document at its revision is not asked for again; the others are, together,
+    each with its own job after commit."""
+    from app.extensions import jobs
+    from tests.statements import statements
+
+    order = make_order(seats=2)
+    first, second = db.session.scalars(select(Ticket).order_by(Ticket.id)).all()
+    asked = [documents.DocumentRequest(DocumentKind.TICKET_PDF, first.id, order.id,
+                                       first.revision),  # ready at this revision
+             documents.DocumentRequest(DocumentKind.TICKET_PDF, second.id, order.id,
+                                       second.revision + 1),
+             documents.DocumentRequest(DocumentKind.ORDER_PDF, order.id, order.id,
+                                       order.version + 1)]
+    with statements() as seen:
+        assert documents.request_documents(asked) == 2
+    assert len(seen) == 1
+    assert sorted(request.job_id for request in jobs.pending(db.session())) == sorted(
+        [f"ticket_pdf-{second.id}-r{second.revision + 1}",
+         f"order_pdf-{order.id}-r{order.version + 1}"])
+    assert documents.document_for(DocumentKind.TICKET_PDF, second.id).status == \
+        DocumentStatus.PENDING
+    assert documents.document_for(DocumentKind.TICKET_PDF, first.id).status == \
+        DocumentStatus.READY
+    no_jobs()

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models.orders import Order
@@ -28,18 +29,22 @@ def seat_ids(order: Order) -> list[int]:
 
 def sell(order: Order, now: datetime) -> bool:
     """Turn the order's live `ordered` claims into sales (no expiry). False when some of its
-    claims are gone (expired), so nothing was changed and the caller must `reclaim`."""
-    held = db.session.execute(
-        select(Hold.id, Hold.quantity).where(
-            Hold.cart_id == order.hold_key, Hold.event_id == order.event_id,
-            Hold.status == HoldStatus.ORDERED, Hold.expires_at > now)
-    ).all()
-    if sum(row.quantity for row in held) != len(order.lines):
-        return False
-    db.session.execute(update(Hold).where(Hold.id.in_([row.id for row in held]))
-                       .values(status=HoldStatus.SOLD, expires_at=None),
-                       execution_options={"synchronize_session": False})
-    return True
+    claims are gone (expired), so nothing was changed and the caller must `reclaim`.
+
+    One statement, all or nothing: the claims change only when together they still cover
+    every line (the caller holds the event's seating lock, so the count cannot move)."""
+    def live(h):
+        return (h.cart_id == order.hold_key, h.event_id == order.event_id,
+                h.status == HoldStatus.ORDERED, h.expires_at > now)
+
+    claimed = aliased(Hold)  # the count reads the claims apart from the rows it updates
+    covered = select(func.coalesce(func.sum(claimed.quantity), 0)).where(
+        *live(claimed)).scalar_subquery()
+    sold = db.session.scalars(
+        update(Hold).where(*live(Hold), covered == len(order.lines))
+        .values(status=HoldStatus.SOLD, expires_at=None).returning(Hold.id),
+        execution_options={"synchronize_session": False}).all()
+    return bool(sold)
 
 
 def set_expiry(order: Order, until: datetime) -> None:

@@ -9,10 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
-from app.models.orders import Order, OrderStatus, Payment, PaymentStatus
+from app.models.events import Event
+from app.models.orders import Order, OrderLine, OrderStatus, Payment, PaymentStatus
+from app.models.seating import Seat
 from app.services import payments
 from app.services.orders import claims, hooks, notify
 from app.services.orders.errors import SeatsGone
@@ -22,15 +26,38 @@ from app.services.seating import live
 
 
 def lock_order(order_id: int) -> Order | None:
-    """The order, re-read and locked for this transaction (FOR UPDATE on PostgreSQL)."""
-    return db.session.scalars(select(Order).where(Order.id == order_id).with_for_update()
-                              .execution_options(populate_existing=True)).one_or_none()
+    """The order, re-read and locked for this transaction (FOR UPDATE on PostgreSQL), with
+    its event (see `_locked`)."""
+    return _locked(Order.id == order_id)
 
 
 def lock_order_by_code(code: str) -> Order | None:
-    """`lock_order` for the order with `code`, in one statement."""
-    return db.session.scalars(select(Order).where(Order.code == code).with_for_update()
-                              .execution_options(populate_existing=True)).one_or_none()
+    """`lock_order` for the order with `code`."""
+    return _locked(Order.code == code)
+
+
+def _locked(where) -> Order | None:
+    """The order with its event, the event's venue and organization, in one statement that
+    locks only the order's row (the tickets a payment issues show all of them)."""
+    return db.session.scalars(
+        select(Order).where(where)
+        .options(joinedload(Order.event, innerjoin=True).joinedload(Event.venue),
+                 joinedload(Order.event, innerjoin=True)
+                 .joinedload(Event.organization, innerjoin=True))
+        .with_for_update(of=Order).execution_options(populate_existing=True)).one_or_none()
+
+
+def _load_lines_with_places(order: Order) -> None:
+    """Read the order's lines, unless they are loaded, with their seats, sections and ticket
+    types, in one statement: paying the order sells the lines' seats, and the tickets it
+    issues show all of these."""
+    if "lines" not in inspect(order).unloaded:
+        return
+    lines = db.session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
+        .options(joinedload(OrderLine.seat).joinedload(Seat.section),
+                 joinedload(OrderLine.ticket_type, innerjoin=True))).all()
+    set_committed_value(order, "lines", lines)
 
 
 def in_window(order: Order, now: datetime) -> bool:
@@ -43,6 +70,7 @@ def mark_paid(order: Order, now: datetime, *, late: bool = False) -> None:
     In the window its claims become sales; late (or when a claim is gone) every seat is
     taken again, all or nothing: SeatsGone when any of them was sold to someone else.
     """
+    _load_lines_with_places(order)
     if order.lines:  # a line-less order (a booth fee) claims no seats
         lock = live.lock_event(order.event_id)
         if late or not claims.sell(order, now):

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import current_app, render_template
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from app.extensions import db, jobs
 from app.models.orders import Order
@@ -52,30 +52,56 @@ def documents_root() -> Path:
 
 # ---------------------------------------------------------------- requesting
 
+@dataclass(frozen=True)
+class DocumentRequest:
+    """One document to ask for: its kind, subject, order and the subject's revision."""
+
+    kind: DocumentKind
+    subject_id: int
+    order_id: int
+    revision: int
+
+    @property
+    def job_id(self) -> str:
+        return f"{self.kind.value}-{self.subject_id}-r{self.revision}"
+
+
 def request_document(kind: DocumentKind, subject_id: int, order_id: int,
                      revision: int) -> bool:
     """Mark the document pending at `revision` and enqueue its job after commit; False when
-    the row is already ready (or pending) for that revision, and nothing is enqueued.
+    the row is already ready (or pending) for that revision, and nothing is enqueued."""
+    return request_documents([DocumentRequest(kind, subject_id, order_id, revision)]) == 1
 
-    One statement: an upsert that creates the row, or takes it over under its row lock
-    unless it already describes this revision (two transactions asking at the same moment
-    queue on that lock, and the second finds the first's revision).
+
+def request_documents(requests: list[DocumentRequest]) -> int:
+    """`request_document` for several documents in one statement; how many were asked for
+    (the others were ready or pending at their revision already).
+
+    One statement: an upsert of all the rows (several VALUES rows in one INSERT), which
+    creates each row, or takes it over under its row lock unless it already describes this
+    revision (two transactions asking at the same moment queue on that lock, and the second
+    finds the first's revision).
     """
-    job_id = f"{kind.value}-{subject_id}-r{revision}"
+    requests = list({(r.kind, r.subject_id): r for r in requests}.values())
+    if not requests:
+        return 0
+    now = utcnow()
     stmt = _request_statement(db.session.get_bind().dialect.name)
-    params = {"kind": kind, "subject_id": subject_id, "order_id": order_id,
-              "revision": revision, "requested_at": utcnow(), "job_id": job_id}
-    if db.session.execute(stmt, params).first() is None:
-        return False
+    params = [{"kind": r.kind, "subject_id": r.subject_id, "order_id": r.order_id,
+               "revision": r.revision, "requested_at": now, "job_id": r.job_id}
+              for r in requests]
+    taken = {(row.kind, row.subject_id) for row in db.session.execute(stmt, params)}
     retries = tuple(current_app.config.get("DOCUMENT_JOB_RETRIES", (10, 60, 300)))
-    jobs.after_commit(db.session(), JOBS[kind], subject_id, revision, queue="documents",
-                      job_id=job_id, retries=retries)
-    return True
+    asked = [r for r in requests if (r.kind, r.subject_id) in taken]
+    for r in asked:
+        jobs.after_commit(db.session(), JOBS[r.kind], r.subject_id, r.revision,
+                          queue="documents", job_id=r.job_id, retries=retries)
+    return len(asked)
 
 
 @cache
 def _request_statement(dialect: str):
-    """The upsert of `request_document`, built once per database kind (its parameters are
+    """The upsert of `request_documents`, built once per database kind (its parameters are
     bound at each call): building an `INSERT … ON CONFLICT` construct costs more than
     running it."""
     table = TicketDocument.__table__
@@ -87,9 +113,11 @@ def _request_statement(dialect: str):
     taken = {name: getattr(stmt.excluded, name)
              for name in ("revision", "status", "error", "requested_at", "job_id")}
     current = and_(table.c.revision == stmt.excluded.revision,
-                   table.c.status.in_([DocumentStatus.READY, DocumentStatus.PENDING]))
+                   or_(table.c.status == DocumentStatus.READY,  # not IN: no list
+                       table.c.status == DocumentStatus.PENDING))   # in a multi-row insert
     return stmt.on_conflict_do_update(index_elements=[table.c.kind, table.c.subject_id],
-                                      set_=taken, where=~current).returning(table.c.id)
+                                      set_=taken, where=~current).returning(
+                                          table.c.kind, table.c.subject_id)
 
 
 def _locked_row(kind: DocumentKind, subject_id: int) -> TicketDocument | None:

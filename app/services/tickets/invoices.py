@@ -32,8 +32,21 @@ def issue_invoice(order: Order) -> Invoice | None:
     Free orders get no invoice (None).
     """
     existing = invoice_for_order(order.id)
-    if existing is not None or Decimal(order.total) <= 0:
+    if existing is not None:
         return existing
+    invoice = number_invoice(order, known_new=True)
+    if invoice is not None:
+        documents.request_documents([invoice_document(invoice)])
+    return invoice
+
+
+def number_invoice(order: Order, *, known_new: bool = False) -> Invoice | None:
+    """A new, numbered invoice for a paid order (its PDF not asked for yet: see
+    `invoice_document`); None for a free order, or one that has its invoice already. With
+    `known_new`, the caller knows it has none (the check is not made; a second invoice for
+    an order would break the unique index, never be written)."""
+    if Decimal(order.total) <= 0 or (not known_new and invoice_for_order(order.id)):
+        return None
     event = db.session.get(Event, order.event_id)
     organization = db.session.get(Organization, event.organization_id)
     invoice = Invoice(
@@ -44,8 +57,12 @@ def issue_invoice(order: Order) -> Invoice | None:
     )
     db.session.add(invoice)
     db.session.flush()
-    documents.request_document(DocumentKind.INVOICE_PDF, invoice.id, order.id, 1)
     return invoice
+
+
+def invoice_document(invoice: Invoice) -> documents.DocumentRequest:
+    """The request for an invoice's PDF (an invoice does not change: revision 1)."""
+    return documents.DocumentRequest(DocumentKind.INVOICE_PDF, invoice.id, invoice.order_id, 1)
 
 
 def next_invoice_number(organization_id: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
@@ -19,7 +19,8 @@ from app.models.seating import Seat, TicketType
 from app.models.tickets import DocumentKind, Ticket, TicketStatus
 from app.models.types import utcnow
 from app.services.tickets import documents, keys, signing
-from app.services.tickets.invoices import issue_invoice
+from app.services.tickets.documents import DocumentRequest
+from app.services.tickets.invoices import invoice_document, number_invoice
 from app.services.tickets.mail import queue_order_emails
 
 # A code is accepted from the day before the event starts until some hours after it ends
@@ -50,11 +51,14 @@ def issue_tickets(order: Order) -> list[Ticket]:
     for ticket in fresh:
         sign_ticket(ticket, event, private)
     db.session.flush()
-    for ticket in fresh:
-        documents.request_document(DocumentKind.TICKET_PDF, ticket.id, order.id,
-                                   ticket.revision)
-    documents.request_document(DocumentKind.ORDER_PDF, order.id, order.id, order.version)
-    issue_invoice(order)
+    asked = [DocumentRequest(DocumentKind.TICKET_PDF, ticket.id, order.id, ticket.revision)
+             for ticket in fresh]
+    asked.append(DocumentRequest(DocumentKind.ORDER_PDF, order.id, order.id, order.version))
+    # An order's invoice is numbered with its first tickets: none issued before, none yet.
+    invoice = number_invoice(order, known_new=not issued)
+    if invoice is not None:
+        asked.append(invoice_document(invoice))
+    documents.request_documents(asked)
     queue_order_emails(order, fresh)
     del places  # held until the emails' ticket cards were drawn
     return sorted([*issued.values(), *fresh], key=lambda t: t.id)
@@ -62,12 +66,15 @@ def issue_tickets(order: Order) -> list[Ticket]:
 
 def _event_with_places(order: Order, lines: list[OrderLine]) -> tuple[Event, list]:
     """The order's event with its venue and organization, and the lines' ticket types and
-    seats with their sections, read up front (three statements, not three per ticket): the
-    emails' ticket cards then find them loaded.
+    seats with their sections: as paying the order loaded them (`payment_state`: the event
+    with the order's lock, the places with its lines), or read up front (three statements,
+    not three per ticket). The emails' ticket cards then find them loaded.
 
     Returns the event and the rows read with it. The caller keeps that list while it works:
     the session remembers a loaded row only while something refers to it, so rows read and
     dropped would be read again, one by one."""
+    if _loaded_with_places(order, lines):
+        return order.event, []
     event = db.session.scalars(
         select(Event).where(Event.id == order.event_id)
         .options(joinedload(Event.venue), joinedload(Event.organization))).one()
@@ -78,6 +85,18 @@ def _event_with_places(order: Order, lines: list[OrderLine]) -> tuple[Event, lis
         places += db.session.scalars(select(Seat).where(Seat.id.in_(seat_ids))
                                      .options(joinedload(Seat.section))).all()
     return event, places
+
+
+def _loaded_with_places(order: Order, lines: list[OrderLine]) -> bool:
+    """Whether the order's event, venue and organization and the lines' ticket types, seats
+    and sections are all loaded (using them reads nothing)."""
+    def loaded(obj, *names: str) -> bool:
+        return not inspect(obj).unloaded.intersection(names)
+
+    if not loaded(order, "event") or not loaded(order.event, "venue", "organization"):
+        return False
+    return all(loaded(line, "ticket_type", "seat")
+               and (line.seat is None or loaded(line.seat, "section")) for line in lines)
 
 
 def _order_tickets(order_id: int) -> list[Ticket]:
@@ -121,8 +140,9 @@ def reissue_ticket(ticket: Ticket) -> None:
     order = db.session.get(Order, ticket.order_id)
     order.touch()
     db.session.flush()
-    documents.request_document(DocumentKind.TICKET_PDF, ticket.id, order.id, ticket.revision)
-    documents.request_document(DocumentKind.ORDER_PDF, order.id, order.id, order.version)
+    documents.request_documents([
+        DocumentRequest(DocumentKind.TICKET_PDF, ticket.id, order.id, ticket.revision),
+        DocumentRequest(DocumentKind.ORDER_PDF, order.id, order.id, order.version)])
 
 
 def revoke_order_tickets(order: Order, reason: str) -> int:
