@@ -197,3 +197,33 @@ def test_a_sale_changes_no_claim_when_one_of_them_expired(app, seated, buyer):
     db.session.commit()
     assert claims.sell(reload(order), utcnow()) is True
     assert {(h.status, h.expires_at) for h in hold_rows(order)} == {(HoldStatus.SOLD, None)}
+
+
+def _first(seen: list[str], prefix: str) -> int:
+    return next(i for i, sql in enumerate(seen) if sql.lstrip().startswith(prefix))
+
+
+def test_in_the_window_the_event_lock_is_taken_last_and_late_first(app, seated, buyer):
+    """In the window the order's claims are live: its tickets, invoice and documents are
+    written before the event's seating lock, so holds and orders on the event wait only for
+    the sale and the commit. Late, the lock comes first: a seat gone is found before
+    anything is issued."""
+    from tests.statements import statements
+
+    who, late = buyer(), buyer("Lou Late")
+    hold(seated, who, "A-1")
+    order = place(seated, who)
+    with statements() as seen:
+        assert deliver(app, order) == "paid"
+    lock = _first(seen, "UPDATE event_seating")
+    assert lock > _first(seen, "INSERT INTO tickets")
+    assert lock > _first(seen, "INSERT INTO invoice_counters")
+    assert lock > _first(seen, "INSERT INTO ticket_documents")
+
+    hold(seated, late, "A-2")
+    order = place(seated, late)
+    orders.expire_order(order.id, later(13))
+    db.session.commit()
+    with statements() as seen:
+        assert deliver(app, order, now=later(14), event_id="evt_late", charge="ch_late") == "paid_late"
+    assert _first(seen, "UPDATE event_seating") < _first(seen, "INSERT INTO tickets")

@@ -68,21 +68,46 @@ def mark_paid(order: Order, now: datetime, *, late: bool = False) -> None:
     """Sell the order's seats, mark it paid, issue its tickets, in one transaction.
 
     In the window its claims become sales; late (or when a claim is gone) every seat is
-    taken again, all or nothing: SeatsGone when any of them was sold to someone else.
+    taken again, all or nothing: SeatsGone when any of them was sold to someone else (the
+    caller rolls back: the payment is written already).
+
+    In the window, the order's claims are live, and no one else can take its seats: the
+    event's seating lock, which every hold and order on the event waits for, is then taken
+    last, for the sale alone. The tickets, their documents and mail, and the invoice (whose
+    counter every paid order of the organization waits for) are written first, so that the
+    lock is held only for the sale and the commit. A late payment takes the lock first:
+    two late payments for one seat queue there, and the second finds the seat gone before
+    it issues anything.
     """
     _load_lines_with_places(order)
-    if order.lines:  # a line-less order (a booth fee) claims no seats
-        lock = live.lock_event(order.event_id)
-        if late or not claims.sell(order, now):
-            if not claims.reclaim(order, now):
-                live.unchanged(lock)
-                raise SeatsGone()
-        claims.record(lock, order)
+    if late:
+        _sell(order, now, late=True)
+        _mark(order, now)
+        issue_tickets_and_confirm(order)
+    else:
+        _mark(order, now)
+        issue_tickets_and_confirm(order)
+        _sell(order, now, late=False)
+    hooks.order_paid(order)
+
+
+def _mark(order: Order, now: datetime) -> None:
     order.status, order.paid_at, order.expires_at = OrderStatus.PAID, now, None
     order.touch()
     db.session.flush()
-    issue_tickets_and_confirm(order)
-    hooks.order_paid(order)
+
+
+def _sell(order: Order, now: datetime, *, late: bool) -> None:
+    """Under the event's seating lock, the order's claims become sales, or (late, or a
+    claim gone) its seats are taken again; SeatsGone when one was taken by someone else."""
+    if not order.lines:  # a line-less order (a booth fee) claims no seats
+        return
+    lock = live.lock_event(order.event_id)
+    if late or not claims.sell(order, now):
+        if not claims.reclaim(order, now):
+            live.unchanged(lock)
+            raise SeatsGone()
+    claims.record(lock, order)
 
 
 def apply_provider_event(order: Order, data: ProviderEventData, now: datetime) -> str:
