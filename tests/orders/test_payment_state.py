@@ -225,5 +225,6 @@ def test_in_the_window_the_event_lock_is_taken_last_and_late_first(app, seated, 
     orders.expire_order(order.id, later(13))
     db.session.commit()
     with statements() as seen:
-        assert deliver(app, order, now=later(14), event_id="evt_late", charge="ch_late") == "paid_late"
+        outcome = deliver(app, order, now=later(14), event_id="evt_late", charge="ch_late")
+    assert outcome == "paid_late"
     assert _first(seen, "UPDATE event_seating") < _first(seen, "INSERT INTO tickets")
