@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
@@ -73,11 +74,11 @@ def mark_paid(order: Order, now: datetime, *, late: bool = False) -> None:
 
     In the window, the order's claims are live, and no one else can take its seats: the
     event's seating lock, which every hold and order on the event waits for, is then taken
-    last, for the sale alone. The tickets, their documents and mail, and the invoice (whose
-    counter every paid order of the organization waits for) are written first, so that the
-    lock is held only for the sale and the commit. A late payment takes the lock first:
-    two late payments for one seat queue there, and the second finds the seat gone before
-    it issues anything.
+    once the tickets and their mail are written (signing codes and drawing mail take the
+    longest), for the sale, the invoice and the documents alone. A late payment takes the
+    lock first: two late payments for one seat queue there, and the second finds the seat
+    gone before it issues anything. Either way the event's lock comes before the invoice
+    counter's (which every paid order of the organization waits for), never after it.
     """
     _load_lines_with_places(order)
     if late:
@@ -86,8 +87,7 @@ def mark_paid(order: Order, now: datetime, *, late: bool = False) -> None:
         issue_tickets_and_confirm(order)
     else:
         _mark(order, now)
-        issue_tickets_and_confirm(order)
-        _sell(order, now, late=False)
+        issue_tickets_and_confirm(order, before_invoice=partial(_sell, order, now, late=False))
     hooks.order_paid(order)
 
 

@@ -7,6 +7,7 @@ emails are asked for after the commit.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import inspect, select
@@ -29,18 +30,25 @@ VALID_BEFORE = timedelta(days=1)
 VALID_AFTER = timedelta(hours=6)
 
 
-def issue_tickets(order: Order) -> list[Ticket]:
+def issue_tickets(order: Order, *, before_invoice: Callable[[], None] | None = None
+                  ) -> list[Ticket]:
     """Issue one ticket per order line of a paid `order`; return all the order's tickets.
 
     Idempotent: lines that already have a ticket get nothing new, and when nothing new is
     issued nothing else happens (no documents, no emails). Otherwise, after commit: one PDF
     job per new ticket and one for the order, the buyer's confirmation (all tickets attached)
     and one email per other holder (their own tickets). Also numbers the order's invoice.
+
+    `before_invoice` runs once the tickets and their mail are written, before the invoice
+    takes the organization's counter lock (a payment sells its seats there, under the
+    event's seating lock, which every path takes before the counter's).
     """
     issued = {t.order_line_id: t for t in _order_tickets(order.id)}
     new_lines = sorted((line for line in order.lines if line.id not in issued),
                        key=lambda line: line.id)
     if not new_lines:
+        if before_invoice is not None:
+            before_invoice()
         return sorted(issued.values(), key=lambda t: t.id)
     event, places = _event_with_places(order, new_lines)
     key = keys.active_key(event.organization_id)
@@ -51,6 +59,10 @@ def issue_tickets(order: Order) -> list[Ticket]:
     for ticket in fresh:
         sign_ticket(ticket, event, private)
     db.session.flush()
+    queue_order_emails(order, fresh)
+    del places  # held until the emails' ticket cards were drawn
+    if before_invoice is not None:
+        before_invoice()
     asked = [DocumentRequest(DocumentKind.TICKET_PDF, ticket.id, order.id, ticket.revision)
              for ticket in fresh]
     asked.append(DocumentRequest(DocumentKind.ORDER_PDF, order.id, order.id, order.version))
@@ -59,8 +71,6 @@ def issue_tickets(order: Order) -> list[Ticket]:
     if invoice is not None:
         asked.append(invoice_document(invoice))
     documents.request_documents(asked)
-    queue_order_emails(order, fresh)
-    del places  # held until the emails' ticket cards were drawn
     return sorted([*issued.values(), *fresh], key=lambda t: t.id)
 
 
