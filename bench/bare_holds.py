@@ -3,7 +3,9 @@
 
 - `blueprint`: served by the benchmark's own app (the real app plus this bench-only
   blueprint, see `bench.holds.bench_app`), in the same gunicorn processes as the full stack,
-  behind the same Flask request handling: the ratio then measures the hold logic alone;
+  behind the same Flask request handling: the ratio then measures the hold logic alone.
+  `/bench/bare/…` commits as PostgreSQL does by default, waiting for the WAL flush;
+  `/bench/bare-async/…` commits as a seat hold does, without waiting for it;
 - `app`: a separate tiny WSGI app without Flask, kept as a second, labelled reference.
 
     gunicorn -w 2 'bench.bare_holds:app'   (DATABASE_URL: a PostgreSQL URL)
@@ -31,8 +33,10 @@ INSERT = ("INSERT INTO bare_holds (event_id, seat_id, cart_id, expires_at) "
           "VALUES (1, %s, %s, now() + interval '10 minutes') ON CONFLICT DO NOTHING")
 
 IN_APP_INSERT = text("INSERT INTO bare_holds (event_id, seat_id, cart_id, expires_at) "
-                     "VALUES (1, :seat, :cart, now() + interval '10 minutes') "
+                     "VALUES (:event, :seat, :cart, now() + interval '10 minutes') "
                      "ON CONFLICT DO NOTHING")
+
+NOT_DURABLE = text("SET LOCAL synchronous_commit = off")
 
 blueprint = Blueprint("bench_bare", __name__)
 
@@ -40,8 +44,22 @@ blueprint = Blueprint("bench_bare", __name__)
 @blueprint.post("/bench/bare/<int:seat_id>/<cart>")
 def bare_hold(seat_id: int, cart: str):
     """One INSERT … ON CONFLICT DO NOTHING on a plain pooled connection, and its commit."""
+    return _bare(seat_id, cart, durable=True)
+
+
+@blueprint.post("/bench/bare-async/<int:seat_id>/<cart>")
+def bare_hold_async(seat_id: int, cart: str):
+    """The same, committing as a seat hold does: without waiting for the WAL flush."""
+    return _bare(seat_id, cart, durable=False)
+
+
+def _bare(seat_id: int, cart: str, *, durable: bool):
     with _engine().connect() as conn:
-        held = conn.execute(IN_APP_INSERT, {"seat": seat_id, "cart": cart}).rowcount == 1
+        if not durable:
+            conn.execute(NOT_DURABLE)
+        # Rows of their own (event 1, or 2 without the flush): neither run finds the other's.
+        held = conn.execute(IN_APP_INSERT, {"event": 1 if durable else 2, "seat": seat_id,
+                                            "cart": cart}).rowcount == 1
         conn.commit()
     return ("held", 200) if held else ("gone", 409)
 

@@ -15,7 +15,10 @@ random seat:
    request behind the same Flask request handling, so the ratio measures the hold logic
    (on an engine of its own with psycopg's default statement preparation, which the app's
    engine turns off);
-3. for reference, the same INSERT from a separate tiny WSGI app without Flask.
+3. the same bare endpoint committing as a seat hold does, without waiting for PostgreSQL
+   to flush the commit to disk (`SET LOCAL synchronous_commit = off`, see
+   `app.services.seating.holds`): the like-for-like ratio;
+4. for reference, the same INSERT from a separate tiny WSGI app without Flask.
 
 Prints requests/s, p50/p99 latency, conflicts, double holds counted in the database (must be
 0), where the CPU went per request (load generator, PostgreSQL, the app server) and the
@@ -223,10 +226,12 @@ def main() -> None:
     print(f"load: {args.clients} client processes, {args.seconds:.0f} s for each endpoint in "
           f"{args.rounds} turns, gunicorn -w 2 (sync), PostgreSQL, random seats")
     bare_load = functools.partial(bare_request, first, last, prefix="/bench/bare")
+    async_load = functools.partial(bare_request, first, last, prefix="/bench/bare-async")
     with gunicorn("bench.holds:bench_app()", env) as base:
-        full, bare = measure(base, [
+        full, bare, bare_async = measure(base, [
             (functools.partial(full_request, first, last), "holds", f"event_id = {event_id}"),
-            (bare_load, "bare_holds", "event_id = 1")], args, url)
+            (bare_load, "bare_holds", "event_id = 1"),
+            (async_load, "bare_holds", "event_id = 2")], args, url)
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
         conn.execute("TRUNCATE bare_holds")
     with gunicorn("bench.bare_holds:app", env) as base:
@@ -234,17 +239,21 @@ def main() -> None:
                                  "event_id = 1")], args, url)
     report("full stack", full)
     report("bare insert", bare)
+    report("bare, async", bare_async)
     report("bare, WSGI", wsgi)
     print(f"ratio       full stack / bare insert in the same app = "
           f"{full.result.per_second / bare.result.per_second:.2f} (target ≥ 0.50)")
     per_bare, per_hold = (m.cpu.machine / m.result.requests for m in (bare, full))
     print(f"cpu ratio   CPU per bare insert / CPU per hold in the same app = "
           f"{per_bare / per_hold:.2f}")
+    print(f"like for    full stack / bare insert committing as a hold does (no wait for the "
+          f"WAL flush) = {full.result.per_second / bare_async.result.per_second:.2f}")
     print(f"reference   full stack / bare insert from a separate WSGI app without Flask = "
           f"{full.result.per_second / wsgi.result.per_second:.2f}")
     print("check       answers 200 = new rows in the database: " + ", ".join(
         f"{name} {m.result.statuses.get(200, 0) == m.rows}"
-        for name, m in (("full stack", full), ("bare", bare), ("WSGI", wsgi))))
+        for name, m in (("full stack", full), ("bare", bare), ("async", bare_async),
+                        ("WSGI", wsgi))))
 
 
 if __name__ == "__main__":

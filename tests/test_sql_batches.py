@@ -56,6 +56,12 @@ def PREPARED(dialect: str):
     return text("SELECT name FROM pg_prepared_statements ORDER BY name").columns(name=String)
 
 
+@statement("test_commit_setting")
+def COMMIT_SETTING(dialect: str):
+    return text("SELECT current_setting('synchronous_commit') AS setting").columns(
+        setting=String)
+
+
 def _orgs(*slugs: str) -> int:
     return db.session.scalar(select(func.count()).where(ORGS.c.slug.in_(slugs)))
 
@@ -201,3 +207,21 @@ def test_a_batch_is_one_message(monkeypatch):
     for _ in range(3):  # whichever pooled connection the session gets
         assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
         db.session.remove()
+
+
+@pytest.mark.postgres
+def test_a_transaction_that_need_not_be_durable_skips_the_disk_wait_for_itself_only():
+    """`durable=False`: that transaction commits without waiting for the WAL flush (a hold);
+    its writes are committed all the same, and the pooled connection goes back as it was."""
+    at = datetime.now(UTC)
+    with transaction(durable=False) as tx:
+        [_, inside] = tx.run([ADD_ORG(name="Quick", slug="quick", at=at), COMMIT_SETTING()],
+                             commit=True)
+    with transaction() as tx:
+        [durable] = tx.run([COMMIT_SETTING()], commit=True)
+    assert inside.rows == [("off",)] and durable.rows == [("on",)]
+    with transaction(durable=False) as tx:
+        [after] = tx.run([COMMIT_SETTING()], begin=False)  # outside its transaction
+    assert after.rows == [("on",)]
+    db.session.remove()
+    assert _orgs("quick") == 1

@@ -33,14 +33,22 @@ def in_server_transaction(driver) -> bool:
     return driver.pgconn.transaction_status != TransactionStatus.IDLE
 
 
+# After BEGIN, in a transaction that need not wait for its commit to reach the disk (see
+# `transaction(durable=False)`).
+_NOT_DURABLE = "SET LOCAL synchronous_commit = off"
+
+
 def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit: bool, *,
-         undo: bool) -> list[Outcome]:
-    """One message; on an error, roll back what the batches began (`undo`) and raise."""
+         undo: bool, durable: bool = True) -> list[Outcome]:
+    """One message; on an error, roll back what the batches began (`undo`) and raise.
+    `durable` False: the transaction it begins does not wait for its WAL flush at commit."""
     from psycopg import ClientCursor, errors
 
     prepared = info.get(_PREPARED)
     cursor = ClientCursor(driver)
     parts, wanted, newly = ["BEGIN"] if begin else [], [], set()
+    if begin and not durable:
+        parts.append(_NOT_DURABLE)
     if prepared is None:
         prepared = set()
         parts.append("DEALLOCATE ALL")

@@ -34,8 +34,15 @@ def run(calls: Sequence[Call]) -> list[Outcome]:
 
 
 @contextmanager
-def transaction() -> Iterator[Batches]:
+def transaction(*, durable: bool = True) -> Iterator[Batches]:
     """A transaction for several batches.
+
+    `durable` False, for writes a crash may forget (a seat hold: the seat is free again):
+    a transaction of its own then commits without waiting for PostgreSQL to flush its WAL
+    to disk (`synchronous_commit = off` for it alone). A crash can lose the last fraction of
+    a second of such commits, never leaves one half-done, and a later durable commit (an
+    order placed on the hold) flushes them with its own. In the session's transaction, or
+    on SQLite, commits stay as they are.
 
     On PostgreSQL, when the session has no transaction, it has a pooled connection of its
     own: BEGIN travels with its first batch (a batch run with `begin=False` before that, or
@@ -51,7 +58,7 @@ def transaction() -> Iterator[Batches]:
     if engine.dialect.name != "postgresql" or session.in_transaction():
         yield _Joined(session)
         return
-    own = _Own(engine)
+    own = _Own(engine, durable=durable)
     try:
         yield own
     finally:
@@ -104,8 +111,8 @@ class _Joined(Batches):
 class _Own(Batches):
     owns = True
 
-    def __init__(self, engine):
-        self.dialect = engine.dialect
+    def __init__(self, engine, *, durable: bool = True):
+        self.dialect, self.durable = engine.dialect, durable
         self.pooled = engine.raw_connection()
         self.driver = self.pooled.driver_connection
         self.driver.autocommit = True  # BEGIN and COMMIT travel with the batches
@@ -122,12 +129,12 @@ class _Own(Batches):
         self.begun = True
         try:
             outcomes = send(self.pooled.info, self.dialect, self.driver, calls, first, commit,
-                            undo=True)
+                            undo=True, durable=self.durable)
         except StatementsForgotten:
             if not first:
                 raise
             outcomes = send(self.pooled.info, self.dialect, self.driver, calls, True, commit,
-                            undo=True)
+                            undo=True, durable=self.durable)
         if commit:
             self._committed()
         return outcomes

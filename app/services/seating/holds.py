@@ -15,6 +15,13 @@ and holding again starts a new hold period.
 A refused operation undoes its own writes before raising (the claims it inserted, the version
 it took), so nothing half-done can be committed by the caller afterwards, and work the caller
 did before in the same transaction is left alone.
+
+A seat click in a transaction of its own commits without waiting for PostgreSQL to flush it
+to disk (`sql_batches.transaction(durable=False)`): the event's seating lock, which every
+click on the event queues for, is then held for the click's own work, not for a disk write
+too. A database crash can forget the last fraction of a second of holds (those seats are
+free again, as after a release); it never loses a sale, an order or a payment, whose commits
+wait for the disk and carry the holds before them along.
 """
 
 from __future__ import annotations
@@ -217,7 +224,7 @@ def _hold(slug: str, seat_ids: Iterable[int], cart_id: str, user_id: int | None,
     facts = _known_facts.get(slug)
     guessed = facts is not None
     for last_try in (False, True):
-        with sql_batches.transaction() as tx:
+        with sql_batches.transaction(durable=False) as tx:  # see the module's docstring
             refusal = _refusal(facts, viewer, check_visible) if facts is not None else None
             if facts is None or (refusal is not None and guessed):  # never refuse on a guess
                 facts = _remember(slug, tx.run([SEATING_FACTS(slug=slug)],
