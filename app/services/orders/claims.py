@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models.orders import Order
 from app.models.seating import Hold, HoldStatus, TicketType
+from app.models.types import UTCDateTime
 from app.services.seating import live
 from app.services.seating.general_admission import places_taken
 from app.services.seating.holds import claim
@@ -33,18 +35,26 @@ def sell(order: Order, now: datetime) -> bool:
 
     One statement, all or nothing: the claims change only when together they still cover
     every line (the caller holds the event's seating lock, so the count cannot move)."""
+    sold = db.session.scalars(_sale_statement(), {
+        "cart": order.hold_key, "event": order.event_id, "now": now,
+        "lines": len(order.lines)}, execution_options={"synchronize_session": False}).all()
+    return bool(sold)
+
+
+@cache
+def _sale_statement():
+    """The update of `sell`, built once (its parameters are bound at each call): building
+    it costs more than running it."""
     def live(h):
-        return (h.cart_id == order.hold_key, h.event_id == order.event_id,
-                h.status == HoldStatus.ORDERED, h.expires_at > now)
+        return (h.cart_id == bindparam("cart"), h.event_id == bindparam("event"),
+                h.status == HoldStatus.ORDERED,
+                h.expires_at > bindparam("now", type_=UTCDateTime()))
 
     claimed = aliased(Hold)  # the count reads the claims apart from the rows it updates
     covered = select(func.coalesce(func.sum(claimed.quantity), 0)).where(
         *live(claimed)).scalar_subquery()
-    sold = db.session.scalars(
-        update(Hold).where(*live(Hold), covered == len(order.lines))
-        .values(status=HoldStatus.SOLD, expires_at=None).returning(Hold.id),
-        execution_options={"synchronize_session": False}).all()
-    return bool(sold)
+    return (update(Hold).where(*live(Hold), covered == bindparam("lines"))
+            .values(status=HoldStatus.SOLD, expires_at=None).returning(Hold.id))
 
 
 def set_expiry(order: Order, until: datetime) -> None:
