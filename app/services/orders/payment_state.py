@@ -37,15 +37,20 @@ def lock_order_by_code(code: str) -> Order | None:
     return _locked(Order.code == code)
 
 
+# What reading an order to pay it loads with it (built once: loader options are reused).
+_WITH_EVENT = (joinedload(Order.event, innerjoin=True).joinedload(Event.venue),
+               joinedload(Order.event, innerjoin=True)
+               .joinedload(Event.organization, innerjoin=True))
+_WITH_PLACES = (joinedload(OrderLine.seat).joinedload(Seat.section),
+                joinedload(OrderLine.ticket_type, innerjoin=True))
+
+
 def _locked(where) -> Order | None:
     """The order with its event, the event's venue and organization, in one statement that
     locks only the order's row (the tickets a payment issues show all of them)."""
     return db.session.scalars(
-        select(Order).where(where)
-        .options(joinedload(Order.event, innerjoin=True).joinedload(Event.venue),
-                 joinedload(Order.event, innerjoin=True)
-                 .joinedload(Event.organization, innerjoin=True))
-        .with_for_update(of=Order).execution_options(populate_existing=True)).one_or_none()
+        select(Order).where(where).options(*_WITH_EVENT).with_for_update(of=Order)
+        .execution_options(populate_existing=True)).one_or_none()
 
 
 def _load_lines_with_places(order: Order) -> None:
@@ -56,8 +61,7 @@ def _load_lines_with_places(order: Order) -> None:
         return
     lines = db.session.scalars(
         select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
-        .options(joinedload(OrderLine.seat).joinedload(Seat.section),
-                 joinedload(OrderLine.ticket_type, innerjoin=True))).all()
+        .options(*_WITH_PLACES)).all()
     set_committed_value(order, "lines", lines)
 
 
