@@ -1,7 +1,8 @@
 """What a payment does to an order: paid in time, paid late, flagged, refunded.
 
 Everything here runs in the caller's transaction (flush only). The order row is locked
-first (`lock_order`), then the event's seating lock: every path takes them in that order.
+first (`lock_order`), then the event's seating lock, then the organization's invoice counter
+(`mark_paid`): every path takes them in that order.
 """
 
 from __future__ import annotations
