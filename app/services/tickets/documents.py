@@ -66,16 +66,10 @@ class DocumentRequest:
         return f"{self.kind.value}-{self.subject_id}-r{self.revision}"
 
 
-def request_document(kind: DocumentKind, subject_id: int, order_id: int,
-                     revision: int) -> bool:
-    """Mark the document pending at `revision` and enqueue its job after commit; False when
-    the row is already ready (or pending) for that revision, and nothing is enqueued."""
-    return request_documents([DocumentRequest(kind, subject_id, order_id, revision)]) == 1
-
-
 def request_documents(requests: list[DocumentRequest]) -> int:
-    """`request_document` for several documents in one statement; how many were asked for
-    (the others were ready or pending at their revision already).
+    """Mark each document pending at its revision and enqueue its job after commit; how
+    many were asked for (a row already ready, or pending, for its revision is left alone,
+    and nothing is enqueued for it).
 
     One statement: an upsert of all the rows (several VALUES rows in one INSERT), which
     creates each row, or takes it over under its row lock unless it already describes this
