@@ -22,9 +22,9 @@ random seat:
 
 Prints requests/s, p50/p99 latency, conflicts, double holds counted in the database (must be
 0), where the CPU went per request (load generator, PostgreSQL, the app server) and the
-ratios of rates and of CPU per request. The full stack and the bare insert take turns
-(`--rounds`), so that a change in the machine's speed during the benchmark weighs on both
-sides of the ratio. Loopback only.
+ratios of rates and of CPU per request. The endpoints served by the app take turns
+(`--rounds`), so that a change in the machine's speed during the benchmark weighs on every
+side of the ratios. Loopback only.
 
     .venv/bin/python -m bench.holds [--seconds 15] [--clients 4] [--rounds 3]
 """

@@ -11,7 +11,9 @@ from app.models.orders import OrderStatus, Payment, PaymentStatus, ProviderEvent
 from app.models.seating import HoldStatus
 from app.models.types import utcnow
 from app.services import orders, seating
+from app.services.orders import claims
 from tests.orders.conftest import deliver, hold, hold_rows, later, place, reload
+from tests.statements import statements
 
 CONFIRMATIONS = ("order_confirmation",)  # sent by the tickets service
 
@@ -178,8 +180,6 @@ def test_a_second_charge_for_a_paid_order_is_refunded(app, seated, buyer):
 def test_a_sale_changes_no_claim_when_one_of_them_expired(app, seated, buyer):
     """The sale is one all-or-nothing statement: with one claim gone, the other is not sold
     either (the payment then takes every seat again, or refunds)."""
-    from app.services.orders import claims
-
     who = buyer()
     hold(seated, who, "A-1", "A-2")
     order = place(seated, who)
@@ -192,7 +192,6 @@ def test_a_sale_changes_no_claim_when_one_of_them_expired(app, seated, buyer):
     assert {(h.seat_id, h.status, h.expires_at) for h in hold_rows(order)} == before
     assert {h.status for h in hold_rows(order)} == {HoldStatus.ORDERED}
 
-    first = db.session.get(type(first), first.id)
     first.expires_at = later(5)
     db.session.commit()
     assert claims.sell(reload(order), utcnow()) is True
@@ -210,8 +209,6 @@ def test_in_the_window_the_event_lock_comes_after_the_tickets_and_late_first(app
     the lock comes first: a seat gone is found before anything is issued. Either way the
     event's lock comes before the organization's invoice counter (no deadlock between the
     two paths)."""
-    from tests.statements import statements
-
     who, late = buyer(), buyer("Lou Late")
     hold(seated, who, "A-1")
     order = place(seated, who)
