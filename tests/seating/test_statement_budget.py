@@ -59,6 +59,23 @@ def test_a_hold_request_is_one_round_trip_on_postgresql(app, htmx_client, seat_m
         assert sent.batches[0].startswith("BEGIN; SET LOCAL synchronous_commit = off; ")
 
 
+@pytest.mark.postgres
+def test_a_logged_in_persons_hold_is_a_transaction_of_its_own(
+        app, login_as, make_user, seat_map_event):
+    """Reading the person who is logged in begins the session's transaction; the hold does
+    not join it (its locks would then wait for the view's commit, and that commit for the
+    disk) but runs in one message of its own, as for anybody."""
+    se = seat_map_event()
+    client = login_as(make_user(), htmx=True)
+    _hold(client, se, "A-1")  # the event's facts are known from here on
+    db.session.remove()
+    sent = _hold(client, se, "A-2")
+    assert len(sent.statements) == 1 and "FROM users" in sent.statements[0], sent
+    [hold] = sent.batches
+    assert hold.startswith("BEGIN; SET LOCAL synchronous_commit = off; ") and \
+        hold.endswith("COMMIT")
+
+
 @pytest.mark.parametrize("holder", ["someone else", "nobody: not on sale"])
 def test_a_refused_hold_reads_the_seat_once_and_draws_the_answer_from_it(
         app, htmx_client, seat_map_event, holder):

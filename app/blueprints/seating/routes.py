@@ -24,7 +24,7 @@ from app.blueprints.seating.render import (
     live_answer,
     page,
 )
-from app.commits import commit_keeping_loaded
+from app.commits import commit_keeping_loaded, end_reads
 from app.extensions import db
 from app.models import Event
 from app.services import seating
@@ -81,8 +81,10 @@ def hold(slug: str, seat_id: int | None = None):
     whole request is one round trip to the database (two for the first click on an event in
     this process), and one more when the seat is refused."""
     seat_id = _seat_id(seat_id)
+    viewer = current_user._get_current_object()  # a person logged in is read here
+    end_reads()  # so that the hold is a transaction of its own (see `end_reads`)
     try:
-        outcome = seating.hold_at(slug, [seat_id], cart_id(create=True), current_user)
+        outcome = seating.hold_at(slug, [seat_id], cart_id(create=True), viewer)
     except seating.NoSeatMap:
         abort(404)
     except DomainError as error:
@@ -93,7 +95,8 @@ def hold(slug: str, seat_id: int | None = None):
                         live=seen.live, settings=seen.settings)
         return done(_event_or_404(slug, seated=False), [seat_id], error.message, error=True,
                     status=409)
-    db.session.commit()
+    if db.session().in_transaction():  # the hold ran in the session's (SQLite)
+        db.session.commit()
     live = outcome.live  # the seat is the cart's: the cart read under the lock draws it too
     changed = seating.LiveView([s for s in live.seats if s.id == seat_id], live.zones, live.cart)
     return done(outcome.event, [seat_id], cart_message(live.cart, "Seat held."), live=changed,
