@@ -46,7 +46,9 @@ def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit
 
     prepared = info.get(_PREPARED)
     cursor = ClientCursor(driver)
-    parts, wanted, newly = ["BEGIN"] if begin else [], [], set()
+    # The message is one template quoted in one `mogrify` call: the text of every part but
+    # the EXECUTEs' placeholders has its % doubled.
+    parts, values, wanted, newly = ["BEGIN"] if begin else [], [], [], set()
     if begin and not durable:
         parts.append(_NOT_DURABLE)
     if prepared is None:
@@ -57,15 +59,15 @@ def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit
         compiled = call.statement.compiled(dialect)
         name = call.statement.prepared_name
         if name not in prepared and name not in newly:
-            parts.append(compiled.prepare(cursor, name))
+            parts.append(compiled.prepare(cursor, name).replace("%", "%%"))
             newly.add(name)
         wanted.append((len(parts), compiled))
-        parts.append(_execute(cursor, name, compiled, call.params))
+        parts.append(_execute(name, compiled, call.params, values))
     parts.append(_DEFAULT_PLANS)
     if commit:
         parts.append("COMMIT")
     try:
-        cursor.execute("; ".join(parts))
+        cursor.execute(cursor.mogrify("; ".join(parts), values))
     except BaseException as exc:
         info.pop(_PREPARED, None)
         if undo and not driver.broken and in_server_transaction(driver):
@@ -83,12 +85,12 @@ def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit
     return outcomes
 
 
-def _execute(cursor, name: str, compiled: Compiled, params: dict[str, Any]) -> str:
+def _execute(name: str, compiled: Compiled, params: dict[str, Any], values: list) -> str:
+    """`EXECUTE name(%s, …)`, adding the call's values, bind-processed, to `values`."""
     if len(params) != len(compiled.names):
         check_params(name, compiled.names, params)
     if not params:
         return f"EXECUTE {name}"
-    values = []
     for key, process in zip(compiled.names, compiled.binds, strict=True):
         value = params[key]
         if process is not None:
@@ -96,7 +98,7 @@ def _execute(cursor, name: str, compiled: Compiled, params: dict[str, Any]) -> s
         elif isinstance(value, Enum):
             value = value.value
         values.append(value)
-    return cursor.mogrify(f"EXECUTE {name}({', '.join(['%s'] * len(values))})", values)
+    return f"EXECUTE {name}({', '.join(['%s'] * len(params))})"
 
 
 def _outcome(cursor, compiled: Compiled, dialect, statement: Statement) -> Outcome:

@@ -190,9 +190,10 @@ def test_a_holds_plans_stay_on_the_indexes_when_the_event_fills_up(app, seat_map
         cursor = ClientCursor(driver)
         cursor.execute("SET plan_cache_mode = force_generic_plan")  # as the batches run
         for call in hold_calls("later", seats[0]):
-            execute = _execute(cursor, call.statement.prepared_name,
-                               call.statement.compiled(conn.dialect), call.params)
-            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {execute}")
+            values: list = []
+            execute = _execute(call.statement.prepared_name,
+                               call.statement.compiled(conn.dialect), call.params, values)
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {execute}", values)
             plan = cursor.fetchone()[0][0]["Plan"]
             assert _most_rows_read(plan) <= 5, (call.statement.name, plan)
         driver.rollback()
