@@ -18,6 +18,12 @@ def local_time(value: datetime | None, timezone: str = "UTC",
                pattern: str = "EEE d MMM y, HH:mm") -> str:
     if value is None:
         return ""
+    return _local_time(value, timezone, pattern)
+
+
+@lru_cache(maxsize=4096)
+def _local_time(value: datetime, timezone: str, pattern: str) -> str:
+    """Pure as well, and a cart's holds share one expiry, shown again on every click."""
     return format_datetime(value.astimezone(ZoneInfo(timezone)), pattern, locale=LOCALE)
 
 
