@@ -23,7 +23,7 @@ def local_time(value: datetime | None, timezone: str = "UTC",
 
 @lru_cache(maxsize=4096)
 def _local_time(value: datetime, timezone: str, pattern: str) -> str:
-    """Pure as well, and a cart's holds share one expiry, shown again on every click."""
+    """Formatting is pure, and a cart's holds share one expiry, drawn again on every click."""
     return format_datetime(value.astimezone(ZoneInfo(timezone)), pattern, locale=LOCALE)
 
 

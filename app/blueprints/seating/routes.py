@@ -79,7 +79,8 @@ def seat_map(slug: str):
 def hold(slug: str, seat_id: int | None = None):
     """The event is looked up by the hold itself (see `seating.hold_at`): on PostgreSQL the
     whole request is one round trip to the database (two for the first click on an event in
-    this process), and one more when the seat is refused."""
+    this process), and one more when the seat is refused. A person logged in is read first,
+    and that read ended, so that the hold is a transaction of its own for them too."""
     seat_id = _seat_id(seat_id)
     viewer = current_user._get_current_object()  # a person logged in is read here
     end_reads()  # so that the hold is a transaction of its own (see `end_reads`)
