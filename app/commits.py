@@ -23,7 +23,8 @@ def end_reads() -> None:
     """End the session's transaction if it has only read so far (typically the person
     logged in, loaded by Flask-Login), keeping what it loaded. A service that runs a short
     transaction of its own on PostgreSQL (`sql_batches.transaction`) then does so, rather
-    than joining this one and keeping its locks until the view's commit."""
+    than joining this one and keeping its locks until the view's commit. For a view whose
+    reads took no lock it still needs (a `FOR UPDATE` would be let go here)."""
     session = db.session()
     if session.in_transaction() and not (session.new or session.dirty or session.deleted):
         commit_keeping_loaded()
