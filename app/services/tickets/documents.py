@@ -61,6 +61,21 @@ class DocumentRequest:
     order_id: int
     revision: int
 
+    @classmethod
+    def for_ticket(cls, ticket: Ticket) -> DocumentRequest:
+        """A ticket's PDF at the ticket's revision."""
+        return cls(DocumentKind.TICKET_PDF, ticket.id, ticket.order_id, ticket.revision)
+
+    @classmethod
+    def for_order(cls, order: Order) -> DocumentRequest:
+        """An order's PDF (all its tickets) at the order's version."""
+        return cls(DocumentKind.ORDER_PDF, order.id, order.id, order.version)
+
+    @classmethod
+    def for_invoice(cls, invoice: Invoice) -> DocumentRequest:
+        """An invoice's PDF (an invoice does not change: revision 1)."""
+        return cls(DocumentKind.INVOICE_PDF, invoice.id, invoice.order_id, 1)
+
     @property
     def job_id(self) -> str:
         return f"{self.kind.value}-{self.subject_id}-r{self.revision}"

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models.accounts import Organization
 from app.models.events import Event
 from app.models.orders import Order
-from app.models.tickets import DocumentKind, Invoice, InvoiceCounter
+from app.models.tickets import Invoice, InvoiceCounter
 from app.models.types import utcnow
 from app.services.tickets import documents
 from app.upserts import session_insert
@@ -36,15 +36,15 @@ def issue_invoice(order: Order) -> Invoice | None:
         return existing
     invoice = number_invoice(order, known_new=True)
     if invoice is not None:
-        documents.request_documents([invoice_document(invoice)])
+        documents.request_documents([documents.DocumentRequest.for_invoice(invoice)])
     return invoice
 
 
 def number_invoice(order: Order, *, known_new: bool = False) -> Invoice | None:
     """A new, numbered invoice for a paid order (its PDF not asked for yet: see
-    `invoice_document`); None for a free order, or one that has its invoice already. With
-    `known_new`, the caller knows it has none (the check is not made; a second invoice for
-    an order would break the unique index, never be written)."""
+    `DocumentRequest.for_invoice`); None for a free order, or one that has its invoice
+    already. With `known_new`, the caller knows it has none (the check is not made; a second
+    invoice for an order would break the unique index, never be written)."""
     if Decimal(order.total) <= 0 or (not known_new and invoice_for_order(order.id)):
         return None
     event = db.session.get(Event, order.event_id)
@@ -58,11 +58,6 @@ def number_invoice(order: Order, *, known_new: bool = False) -> Invoice | None:
     db.session.add(invoice)
     db.session.flush()
     return invoice
-
-
-def invoice_document(invoice: Invoice) -> documents.DocumentRequest:
-    """The request for an invoice's PDF (an invoice does not change: revision 1)."""
-    return documents.DocumentRequest(DocumentKind.INVOICE_PDF, invoice.id, invoice.order_id, 1)
 
 
 def next_invoice_number(organization_id: int) -> int:

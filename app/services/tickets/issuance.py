@@ -21,7 +21,7 @@ from app.models.tickets import DocumentKind, Ticket, TicketStatus
 from app.models.types import utcnow
 from app.services.tickets import documents, keys, signing
 from app.services.tickets.documents import DocumentRequest
-from app.services.tickets.invoices import invoice_document, number_invoice
+from app.services.tickets.invoices import number_invoice
 from app.services.tickets.mail import queue_order_emails
 
 # A code is accepted from the day before the event starts until some hours after it ends
@@ -63,13 +63,11 @@ def issue_tickets(order: Order, *, before_invoice: Callable[[], None] | None = N
     del places  # held until the emails' ticket cards were drawn
     if before_invoice is not None:
         before_invoice()
-    asked = [DocumentRequest(DocumentKind.TICKET_PDF, ticket.id, order.id, ticket.revision)
-             for ticket in fresh]
-    asked.append(DocumentRequest(DocumentKind.ORDER_PDF, order.id, order.id, order.version))
+    asked = [*map(DocumentRequest.for_ticket, fresh), DocumentRequest.for_order(order)]
     # An order's invoice is numbered with its first tickets: none issued before, none yet.
     invoice = number_invoice(order, known_new=not issued)
     if invoice is not None:
-        asked.append(invoice_document(invoice))
+        asked.append(DocumentRequest.for_invoice(invoice))
     documents.request_documents(asked)
     return sorted([*issued.values(), *fresh], key=lambda t: t.id)
 
@@ -150,9 +148,8 @@ def reissue_ticket(ticket: Ticket) -> None:
     order = db.session.get(Order, ticket.order_id)
     order.touch()
     db.session.flush()
-    documents.request_documents([
-        DocumentRequest(DocumentKind.TICKET_PDF, ticket.id, order.id, ticket.revision),
-        DocumentRequest(DocumentKind.ORDER_PDF, order.id, order.id, order.version)])
+    documents.request_documents([DocumentRequest.for_ticket(ticket),
+                                 DocumentRequest.for_order(order)])
 
 
 def revoke_order_tickets(order: Order, reason: str) -> int:
