@@ -73,11 +73,13 @@ def _check_connections(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table registered on the metadata)
+    from app.csrf_tokens import init_csrf_tokens
     from app.extensions import csrf, db, jobs, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    init_csrf_tokens(app)
     limiter.init_app(app)
     jobs.init_app(app)
     login_manager.init_app(app)
