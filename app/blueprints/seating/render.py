@@ -33,7 +33,9 @@ def cart_id(*, create: bool = False) -> str | None:
 
 
 def view_mode() -> str:
-    return "list" if request.values.get("view") == "list" else "map"
+    """The seat list or the map: `view` is in the query string of every link and form
+    action that asks for the list (reading it there leaves a posted body unparsed)."""
+    return "list" if request.args.get("view") == "list" else "map"
 
 
 def best_form(zones, formdata=None) -> BestAvailableForm:
