@@ -26,24 +26,26 @@ def csrf_token() -> str:
     given = g.get(field)
     if given is not None:
         return given
-    raw = session.get(field)
     secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    if raw is None or config.get("WTF_CSRF_TIME_LIMIT") is not None or not secret:
+    if config.get("WTF_CSRF_TIME_LIMIT") is not None or not secret:
         return generate_csrf()
-    key = (secret, field, raw)
-    signed = _SIGNED.get(key)
-    if signed is None:
-        signed = generate_csrf()
-        if session.get(field) != raw:  # Flask-WTF replaced a token it could not sign
-            return signed
+    raw = session.get(field)
+    signed = _SIGNED.get((secret, field, raw)) if raw is not None else None
+    if signed is not None:
+        setattr(g, field, signed)  # what Flask-WTF's own forms read for this request
+        return signed
+    signed = generate_csrf()  # makes the session's raw token when it has none
+    made = session.get(field)
+    if isinstance(made, str) and (raw is None or made == raw):  # else: one it could not sign
         if len(_SIGNED) >= _SIGNED_MAX:
             _SIGNED.clear()
-        _SIGNED[key] = signed
-    setattr(g, field, signed)  # what Flask-WTF's own forms read for this request
+        _SIGNED[(secret, field, made)] = signed
     return signed
 
 
 def init_csrf_tokens(app) -> None:
-    """Templates' `csrf_token()` is this one (after `CSRFProtect.init_app`, which sets its
-    own)."""
+    """Templates' `csrf_token()` is this one. Call after `CSRFProtect.init_app`, which sets
+    its own both as a Jinja global and in a context processor: this one's context processor,
+    registered later, wins."""
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})

@@ -59,7 +59,18 @@ def test_a_new_session_gets_a_raw_token_and_a_signed_one(app):
         validate_csrf(token)
 
 
-def test_pages_draw_the_cached_token(app, client):
-    csrf_tokens._SIGNED.clear()
-    client.get("/")
-    assert app.jinja_env.globals["csrf_token"] is csrf_token
+def test_templates_draw_this_token_and_sign_a_new_sessions_token_once(app, monkeypatch):
+    """Flask-WTF puts its own `csrf_token` in every template's context: this one wins."""
+    from flask import render_template_string
+
+    signed = []
+    real = csrf_tokens.generate_csrf
+    monkeypatch.setattr(csrf_tokens, "generate_csrf", lambda: signed.append(1) or real())
+    with app.app_context(), app.test_request_context():
+        first = render_template_string("{{ csrf_token() }}")
+        raw = session["csrf_token"]
+    with app.app_context(), app.test_request_context():
+        session["csrf_token"] = raw
+        assert render_template_string("{{ csrf_token() }}") == first
+        validate_csrf(first)
+    assert len(signed) == 1
