@@ -33,10 +33,12 @@ def create_app(config: dict | None = None) -> Flask:
     from app.errors import register_error_handlers
     from app.formatting import init_formatting
     from app.security import init_security
+    from app.url_cache import init_url_cache
 
     register_error_handlers(app)
     init_formatting(app)
     init_security(app)
+    init_url_cache(app)
 
     from app.cli import register_cli
 

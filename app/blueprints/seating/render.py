@@ -16,6 +16,7 @@ from app.formatting import money
 from app.models import Event
 from app.models.types import utcnow
 from app.services import seating
+from app.url_cache import url_for as cached_url_for
 from app.web import is_htmx, render_page_or_block
 
 PAGE = "seating/seats.html"
@@ -70,7 +71,7 @@ def context(event: Event, seats, zones, cart, settings, **extra) -> dict:
     only draw the seats in `changed`, with `zones` holding at least those seats' zones);
     `settings`: the event's seating settings (None when the answer does not show the cart)."""
     view = view_mode()
-    base = url_for("seating.seat_map", slug=event.slug)
+    base = cached_url_for("seating.seat_map", slug=event.slug)
     query = "?view=list" if view == "list" else ""
     if seats is not None:
         extra.setdefault("best", best_form(zones))
