@@ -225,3 +225,62 @@ def test_a_transaction_that_need_not_be_durable_skips_the_disk_wait_for_itself_o
     assert after.rows == [("on",)]
     db.session.remove()
     assert _orgs("quick") == 1
+
+
+@statement("test_probe")
+def PROBE(dialect: str):
+    return text("SELECT v FROM plan_probe WHERE k = :k").columns(v=String)
+
+
+@pytest.mark.postgres
+def test_plans_are_made_again_on_the_table_as_it_has_grown(app, monkeypatch):
+    """A statement first prepared on an empty table plans a full scan; once its plan is older
+    than `PLAN_LIFETIME`, the next message prepares it again, on the table as it is now."""
+    from app.sql_batches import postgresql
+    from app.sql_batches.transactions import _run_on_its_own
+
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"], pool_size=1, max_overflow=0,
+                           connect_args={"prepare_threshold": None})  # one connection
+    sent: list[str] = []
+
+    def probe() -> None:
+        _run_on_its_own(engine, [PROBE(k=7)])
+
+    def plan() -> str:
+        with engine.connect() as connection:  # the pooled connection the probe ran on
+            connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            lines = connection.exec_driver_sql("EXPLAIN EXECUTE mq_test_probe(7)").scalars()
+            plan = " ".join(lines)
+            connection.exec_driver_sql("RESET plan_cache_mode")
+            connection.rollback()
+            return plan
+
+    from psycopg import ClientCursor
+
+    execute = ClientCursor.execute
+    monkeypatch.setattr(ClientCursor, "execute",
+                        lambda self, query, *a, **k: sent.append(query) or execute(
+                            self, query, *a, **k))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS plan_probe")
+        connection.exec_driver_sql("CREATE TABLE plan_probe (id serial PRIMARY KEY, k int, v text)")
+        connection.exec_driver_sql("CREATE INDEX ix_plan_probe_k ON plan_probe (k)")
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE plan_probe")  # what autovacuum saw: nothing
+        monkeypatch.setattr(postgresql, "PLAN_LIFETIME", 3600.0)
+        probe()
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO plan_probe (k, v) SELECT n, 'v' FROM generate_series(1, 20000) n")
+        probe()
+        assert "Seq Scan" in plan()  # the plan made on the empty table, kept
+        assert sent[-1].startswith("SET plan_cache_mode")  # not prepared again
+        monkeypatch.setattr(postgresql, "PLAN_LIFETIME", 0.0)
+        probe()
+        assert sent[-1].startswith("DEALLOCATE ALL; ")
+        assert "Index" in plan() and "Seq Scan" not in plan()
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE plan_probe")
+        engine.dispose()

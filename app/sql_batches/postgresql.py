@@ -1,8 +1,20 @@
 """Batches on PostgreSQL: one simple-protocol message of EXECUTE calls, the statements
-PREPAREd in it the first time a connection sees them (see the package's docstring)."""
+PREPAREd in it the first time a connection sees them (see the package's docstring).
+
+A statement's plan is made on the table as it is when the statement is prepared, and a
+prepared statement keeps its plan until PostgreSQL's own statistics change (an ANALYZE). A
+plan made on an empty table (an event's first click, the first sale after holds were
+cleared) reads the table in full, or through an index chosen on no evidence, and would go on
+doing so while the table grows for as long as autovacuum takes to analyze it: under load,
+tens of seconds of every click scanning all the holds. So a connection's statements are
+prepared afresh once their plans are older than `PLAN_LIFETIME`: the next message starts with
+DEALLOCATE ALL and prepares what it uses again (planning a hold's statements costs about
+half a millisecond, once per second per busy connection).
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from enum import Enum
 from typing import Any
@@ -13,6 +25,8 @@ from app.sql_batches.statements import Call, Compiled, Outcome, Statement, check
 # PREPARE is not undone by a rollback, so what the server kept is unknown): the next message
 # then starts with DEALLOCATE ALL.
 _PREPARED = "marquee_prepared_statements"
+_PLANNED_AT = "marquee_plans_made_at"  # time.monotonic() of the message that prepared them
+PLAN_LIFETIME = 1.0  # seconds
 _TUPLES_OK = 2  # libpq's PGRES_TUPLES_OK: a result with rows (possibly none)
 # Around the EXECUTEs of a message, and only there: prepared statements run on their generic
 # plan (they are written so that keys drive every join, and planning one again at each
@@ -45,13 +59,17 @@ def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit
     from psycopg import ClientCursor, errors
 
     prepared = info.get(_PREPARED)
+    now = time.monotonic()
+    if prepared is not None and now - info.get(_PLANNED_AT, now) > PLAN_LIFETIME:
+        prepared = None  # plans made on the tables as they were: make them again
     cursor = ClientCursor(driver)
     # The message is one template quoted in one `mogrify` call: the text of every part but
     # the EXECUTEs' placeholders has its % doubled.
     parts, values, wanted, newly = ["BEGIN"] if begin else [], [], [], set()
     if begin and not durable:
         parts.append(_NOT_DURABLE)
-    if prepared is None:
+    fresh = prepared is None
+    if fresh:
         prepared = set()
         parts.append("DEALLOCATE ALL")
     parts.append(_GENERIC_PLANS)
@@ -76,6 +94,8 @@ def send(info: dict, dialect, driver, calls: Sequence[Call], begin: bool, commit
             raise StatementsForgotten() from exc
         raise
     info[_PREPARED] = prepared | newly if newly else prepared
+    if fresh:
+        info[_PLANNED_AT] = now
     outcomes, index = [], 0
     for (position, compiled), call in zip(wanted, calls, strict=True):
         while index < position:
