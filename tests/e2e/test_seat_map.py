@@ -106,6 +106,27 @@ def test_keyboard_only_hold_is_announced_and_keeps_focus(new_page, seat_map_even
     assert page.evaluate("document.activeElement.id") == f"spot-{se.seat('A-2')}"
 
 
+def test_the_carts_release_button_frees_that_seat_only(new_page, seat_map_event, screenshot):
+    """Each seat's Release button in the cart submits the cart's one release form with its
+    own seat."""
+    se = seat_map_event()
+    page = open_seats(new_page(), se)
+    kept, freed = se.seat("C-4"), se.seat("C-5")
+    for seat_id in (kept, freed):
+        seat(page, seat_id).click()
+        expect(seat(page, seat_id)).to_have_class(re.compile(r"\bfp-mine\b"))
+    page.get_by_role("button", name="Release C-5").click()
+    expect(page.locator("#seat-message")).to_have_text(re.compile(r"You hold 1 seat,"))
+    expect(seat(page, freed)).to_have_class(re.compile(r"\bfp-available\b"))
+    expect(seat(page, kept)).to_have_class(re.compile(r"\bfp-mine\b"))
+    expect(page.locator("#cart-lines")).not_to_contain_text("C-5")
+    page.get_by_role("button", name="Release C-4").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#cart-lines")).to_contain_text("No seats yet.")
+    screenshot(page, "cart-released")
+    assert not page.js_errors
+
+
 def test_best_available_holds_four_adjacent_seats(new_page, seat_map_event, screenshot):
     se = seat_map_event(rows=6, seats_per_row=12)
     page = open_seats(new_page(), se)
