@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Integer, String, and_, bindparam, func, or_, select
+from sqlalchemy import Integer, String, and_, bindparam, func, or_, select, true
 
 from app import sql_batches
 from app.extensions import db
@@ -80,14 +80,24 @@ _SEAT_COLUMNS = (Seat.id, Seat.label, Section.name, Seat.row_label, Seat.number,
 def SEAT_STATES(dialect: str):
     """The seats of the list `seat_ids` that are on the event's map, in display order, each
     with its live claim, zone and the event's ticket type for the zone: Core columns, bound
-    parameters (`seat_views_from_rows` reads them)."""
+    parameters (`seat_views_from_rows` reads them).
+
+    On PostgreSQL each seat's claim is looked up by the (event, seat) index, one seat at a
+    time (a LATERAL subquery): joined as a whole instead, a plan made while the event had few
+    claims reads all of them for every refused click once it has thousands."""
     s, sec, es = Seat.__table__.c, Section.__table__.c, EventSeating.__table__.c
     pz, tt, h = PriceZone.__table__.c, TicketType.__table__.c, Hold.__table__.c
     event_id = bindparam("event_id", type_=Integer)
+    live = _live_claim(event_id, bindparam("now", type_=UTCDateTime()))
+    if dialect == "postgresql":
+        claim = select(h.status, h.cart_id).where(live).limit(1).lateral("claim")
+        claims, on, (status, cart) = claim, true(), (claim.c.status, claim.c.cart_id)
+    else:
+        claims, on, (status, cart) = Hold.__table__, live, (h.status, h.cart_id)
     return (
         select(s.id, s.label, sec.name.label("section"), s.row_label, s.number, s.x, s.y,
                s.price_zone_id, s.wheelchair, s.companion, s.restricted_view, s.aisle,
-               h.status.label("claim_status"), h.cart_id.label("claim_cart"),
+               status.label("claim_status"), cart.label("claim_cart"),
                pz.name.label("zone"), pz.colour_index, tt.id.label("ticket_type_id"),
                tt.name.label("ticket_type"), tt.price, tt.currency)
         .select_from(Seat.__table__)
@@ -96,8 +106,7 @@ def SEAT_STATES(dialect: str):
                                            es.event_id == event_id))
         .join(PriceZone.__table__, pz.id == s.price_zone_id)
         .outerjoin(TicketType.__table__, and_(tt.price_zone_id == pz.id, tt.event_id == event_id))
-        .outerjoin(Hold.__table__,
-                   _live_claim(event_id, bindparam("now", type_=UTCDateTime())))
+        .outerjoin(claims, on)
         .where(among(s.id, "seat_ids", dialect))
         .order_by(sec.sort_order, s.section_id, s.row_label, s.number)
     )
