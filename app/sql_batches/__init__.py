@@ -7,8 +7,9 @@ sends a batch of statements to PostgreSQL as one simple-protocol message of
 `EXECUTE <name>(<value>, ...)` calls:
 
 - every `Statement` is a SQLAlchemy Core construct, compiled once per process and PREPAREd
-  once per connection (in the same message, the first time it is used there), so
-  PostgreSQL plans it once and its SQL is written in one place. The construct's constants
+  on a connection in the same message, the first time it is used there (and again once
+  its plan is a second old: see `app.sql_batches.postgresql`), so PostgreSQL does not plan
+  it at each execution and its SQL is written in one place. The construct's constants
   (`status = 'valid'`, `IN ('owner', 'gate')`) are part of the prepared text; only the
   named parameters travel with each call;
 - values go through the columns' own bind processing, then psycopg quotes them as literals:
