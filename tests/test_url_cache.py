@@ -67,3 +67,14 @@ def test_templates_use_it(app, counted):
         template = "{{ url_for('events.event_page', slug='jazz-night') }}"
         assert render_template_string(template) == render_template_string(template)
     assert len(counted) == 1
+
+
+def test_each_app_gets_its_own_urls(app, counted):
+    """Another app in the same process (another URL map) builds its own."""
+    other = flask.Flask("other")
+    other.add_url_rule("/elsewhere/<slug>", "events.event_page")
+    with app.test_request_context("/"):
+        ours = url_for("events.event_page", slug="x")
+    with other.test_request_context("/"):
+        theirs = url_for("events.event_page", slug="x")
+    assert (ours, theirs) == ("/events/x", "/elsewhere/x")
