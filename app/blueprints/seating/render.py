@@ -84,8 +84,19 @@ def context(event: Event, seats, zones, cart, settings, **extra) -> dict:
             "zone_labels": labels, "seat_name": seat_namer(labels),
             "zone_colours": {z.id: z.colour_index for z in zones},
             "hold_url": f"{base}/hold{query}", "release_url": f"{base}/release{query}",
+            "refresh_url": refresh_url(event, cart, view),
             "now": utcnow(), "changed": [], "picked": set(), "message": None,
             "message_error": False, **extra}
+
+
+def refresh_url(event: Event, cart, view: str) -> str | None:
+    """What the countdown asks for at zero: the cart panel again, naming each seat it held
+    (None without a hold running)."""
+    if cart is None or cart.expires_at is None:
+        return None
+    base = cached_url_for("seating.cart", slug=event.slug, expired=1,
+                          view="list" if view == "list" else None)
+    return base + "".join(f"&seat={seat_id}" for seat_id in sorted(cart.seat_ids))
 
 
 def page(event: Event, seats, *, status: int = 200, **extra):
